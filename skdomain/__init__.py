@@ -1,0 +1,10 @@
+"""skdomain: transfer learning and domain adaptation for scikit-learn."""
+
+from ._labeled import LabeledOnly
+from .feature import TCA
+from .instance import KMM
+from .utils import DomainWarning, split_domains, stack_domains
+
+__version__ = "0.1.0"
+
+__all__ = ["KMM", "TCA", "LabeledOnly", "DomainWarning", "stack_domains", "split_domains"]

@@ -1,0 +1,5 @@
+"""Feature-based adaptation: representations shared by the domains."""
+
+from ._tca import TCA
+
+__all__ = ["TCA"]

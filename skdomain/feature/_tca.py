@@ -1,0 +1,323 @@
+"""Transfer Component Analysis (Pan et al., 2011)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import linalg
+from scipy.sparse.linalg import LinearOperator, eigsh
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._arpack import _init_arpack_v0
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import DomainRequestMixin
+from ..metrics._kernels import KERNELS, kernel_matrix, kernel_params, resolve_gamma
+from ..utils._domains import check_domains, infer_task
+
+__all__ = ["TCA"]
+
+_DENSE_MAX = 500  # below this many rows, a dense eigh is cheaper than Lanczos
+_EXACT_MAX = 6000  # above this many rows, "auto" switches to Nyström landmarks
+_AUTO_LANDMARKS = 1000
+
+
+def _domain_vector(source):
+    """``e`` with ``e_i = 1/n_s`` on source rows and ``-1/n_t`` on target rows (L = e e^T)."""
+    n_s, n_t = source.sum(), (~source).sum()
+    return np.where(source, 1.0 / n_s, -1.0 / n_t)
+
+
+def _flip_signs(V):
+    """Deterministic signs: the largest-magnitude entry of each column is positive."""
+    idx = np.argmax(np.abs(V), axis=0)
+    signs = np.sign(V[idx, np.arange(V.shape[1])])
+    signs[signs == 0] = 1.0
+    return V * signs
+
+
+def _top_eigvecs_gram(M, k, random_state):
+    """Top-``k`` eigenpairs of ``M^T M`` (descending), by Lanczos on products with ``M``."""
+    n = M.shape[1]
+    if n <= _DENSE_MAX or k >= n - 1:
+        lam, V = linalg.eigh(M.T @ M, subset_by_index=[n - k, n - 1])
+    else:
+        op = LinearOperator((n, n), matvec=lambda v: M.T @ (M @ v), dtype=np.float64)
+        v0 = _init_arpack_v0(n, check_random_state(random_state))
+        lam, V = eigsh(op, k=k, which="LA", v0=v0)
+    order = np.argsort(lam)[::-1]
+    return lam[order], V[:, order]
+
+
+class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    r"""Transfer Component Analysis: a kernel feature map that shrinks the MMD between domains.
+
+    TCA (Pan et al., 2011) learns :math:`W \in \mathbb{R}^{n\times m}` and embeds the
+    rows as :math:`Z = K W` (:math:`K` the kernel matrix of the pooled training
+    rows). It minimises the embedded MMD between domains plus a ridge term while
+    keeping the embedded variance,
+
+    .. math::
+
+        \min_W\; \operatorname{tr}(W^\top K L K W) + \mu \operatorname{tr}(W^\top W)
+        \quad\text{s.t.}\quad W^\top K H K W = I_m,
+
+    with :math:`H = I - \frac1n \mathbf 1\mathbf 1^\top` the centering matrix and
+    :math:`L = e e^\top`, :math:`e_i = 1/n_s` on source rows and :math:`-1/n_t` on
+    target rows (all sources pooled against all targets). The solution's columns
+    are the leading eigenvectors of the symmetric-definite generalized problem
+
+    .. math::
+
+        (K H K)\, w = \lambda\, (K L K + \mu I)\, w,
+
+    normalised as :math:`w^\top (KLK + \mu I) w = 1` (the normalisation of
+    :func:`scipy.linalg.eigh` on the pencil; a larger :math:`\mu` puts more weight
+    on the variance term). Since :math:`KLK = u u^\top` with :math:`u = Ke` has rank
+    one, :math:`(KLK + \mu I)^{-1/2}` is the identity plus a rank-one term, and the
+    problem becomes the top eigenvectors of :math:`M^\top M`,
+    :math:`M = H K (KLK + \mu I)^{-1/2}`, found by Lanczos iterations on products
+    with :math:`M` (never an ``eigh`` of a non-symmetric matrix).
+
+    With Nyström landmarks (``n_landmarks``), :math:`K \approx \Phi\Phi^\top`
+    (:math:`\Phi = U S V^\top`) and :math:`W = U a`, which turns the problem exactly
+    into an :math:`r\times r` pencil; fitting costs :math:`O(n r^2)` time and
+    :math:`O(n r)` memory.
+
+    Without any target row (a :class:`~skdomain.utils.DomainWarning` is issued)
+    :math:`L = 0` and TCA reduces to kernel PCA.
+
+    Parameters
+    ----------
+    n_components : int, default=10
+        Dimension :math:`m` of the embedding.
+    kernel : {"rbf", "laplacian", "linear", "poly", "sigmoid", "cosine"} or callable, default="rbf"
+        Kernel :math:`k`.
+    gamma : float, default=None
+        Kernel coefficient; ``None`` uses the median heuristic of
+        :mod:`skdomain.metrics` on the training rows.
+    degree : int, default=3
+        Degree of the polynomial kernel.
+    coef0 : float, default=1.0
+        Independent term of the polynomial and sigmoid kernels.
+    mu : float, default=1.0
+        Trade-off :math:`\mu` of Pan et al. (larger: more weight on the variance
+        term). Note: skada's ``mu`` is the inverse of this one.
+    n_landmarks : int, "auto" or None, default="auto"
+        Number :math:`r` of Nyström landmarks (drawn uniformly from all training
+        rows). ``None`` always solves the exact problem (:math:`O(n^2)` memory);
+        ``"auto"`` is exact up to 6000 rows and uses 1000 landmarks above.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the landmarks, the Lanczos start vector and the bandwidth rule's
+        subsample.
+
+    Attributes
+    ----------
+    eigenvalues_ : ndarray of shape (n_components,)
+        :math:`\lambda` of the kept components, in decreasing order.
+    gamma_ : float or None
+        The kernel coefficient used.
+    X_fit_ : ndarray of shape (n_samples, n_features)
+        Training rows (exact path) or landmark rows (Nyström path).
+    components_ : ndarray of shape (n_fit, n_components)
+        Maps kernel values against ``X_fit_`` to the embedding.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string feature names.
+
+    See Also
+    --------
+    skdomain.KMM : Instance reweighting by kernel mean matching.
+    skdomain.LabeledOnly : Fit the final estimator of a pipeline on labeled rows only.
+
+    References
+    ----------
+    .. [1] S. J. Pan, I. W. Tsang, J. T. Kwok and Q. Yang, "Domain Adaptation via
+       Transfer Component Analysis", IEEE Trans. Neural Networks 22(2), 2011.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skdomain import TCA, LabeledOnly
+    >>> from skdomain.datasets import make_domain_shift
+    >>> X, y, sample_domain = make_domain_shift(n_source=100, n_target=100, random_state=0)
+    >>> Z = TCA(n_components=5).fit_transform(X, y, sample_domain=sample_domain)
+    >>> Z.shape
+    (200, 5)
+    >>> pipe = make_pipeline(TCA(n_components=5), LabeledOnly(LogisticRegression()))
+    >>> pipe = pipe.fit(X, y, tca__sample_domain=sample_domain)  # routing off
+    >>> pipe.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "kernel": [StrOptions(set(KERNELS)), callable],
+        "gamma": [Interval(Real, 0, None, closed="neither"), None],
+        "degree": [Interval(Integral, 1, None, closed="left")],
+        "coef0": [Real],
+        "mu": [Interval(Real, 0, None, closed="neither")],
+        "n_landmarks": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_components=10,
+        kernel="rbf",
+        gamma=None,
+        degree=3,
+        coef0=1.0,
+        mu=1.0,
+        n_landmarks="auto",
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.kernel = kernel
+        self.gamma = gamma
+        self.degree = degree
+        self.coef0 = coef0
+        self.mu = mu
+        self.n_landmarks = n_landmarks
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_domain=None):
+        """Fit the transfer components on the rows of every domain.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of every domain.
+        y : array-like of shape (n_samples,), default=None
+            Only used to infer domains when ``sample_domain`` is omitted (masked
+            labels, ``-1`` or NaN, are target rows).
+        sample_domain : array-like of int, shape (n_samples,), default=None
+            ``>= 0`` source, ``< 0`` target.
+
+        Returns
+        -------
+        self : TCA
+        """
+        task = "classification" if y is None else infer_task(y)
+        d = check_domains(X, y, sample_domain, task=task, estimator=self)
+        X = d.X
+        n = X.shape[0]
+        if self.n_components > n:
+            raise ValueError(
+                f"n_components={self.n_components} must be <= n_samples = {n}."
+            )
+        rng = check_random_state(self.random_state)
+        self.gamma_ = resolve_gamma(self.kernel, self.gamma, X)
+        self._params = kernel_params(self.kernel, self.gamma_, self.degree, self.coef0)
+        r = self.n_landmarks
+        if r == "auto":
+            r = None if n <= _EXACT_MAX else _AUTO_LANDMARKS
+        e = _domain_vector(d.source) if d.has_target else None
+        if r is None or r >= n:
+            self._fit_exact(X, e, rng)
+        else:
+            self._fit_landmarks(X, e, r, rng)
+        self._n_features_out = self.n_components
+        return self
+
+    def _fit_exact(self, X, e, rng):
+        m = self.n_components
+        K = kernel_matrix(X, kernel=self.kernel, **self._params)
+        # G = K B^{-1/2}, B = mu I + u u^T, u = K e:
+        # B^{-1/2} = mu^{-1/2} (I + a uh uh^T), uh = u/|u|, a = 1/sqrt(1 + |u|^2/mu) - 1.
+        G = K / np.sqrt(self.mu)
+        uh, a = None, 0.0
+        if e is not None:
+            u = K @ e
+            nu = np.linalg.norm(u)
+            if nu > 0:
+                uh = u / nu
+                a = 1.0 / np.sqrt(1.0 + nu**2 / self.mu) - 1.0
+                G += np.outer(a * (G @ uh), uh)
+        M = G - G.mean(axis=0)  # H G
+        del G
+        lam, V = _top_eigvecs_gram(M, m, rng)
+        V = _flip_signs(V)
+        if uh is not None:  # W = B^{-1/2} V
+            V = V + a * np.outer(uh, uh @ V)
+        self.components_ = V / np.sqrt(self.mu)
+        self.eigenvalues_ = lam
+        self.X_fit_ = X
+
+    def _fit_landmarks(self, X, e, r, rng):
+        n, m = X.shape[0], self.n_components
+        idx = np.sort(rng.choice(n, size=r, replace=False))
+        XL = X[idx]
+        lam_w, U_w = np.linalg.eigh(kernel_matrix(XL, kernel=self.kernel, **self._params))
+        keep = lam_w > 1e-10 * max(lam_w.max(), np.finfo(float).tiny)
+        nmap = U_w[:, keep] / np.sqrt(lam_w[keep])  # Phi(x) = k(x, X_L) @ nmap
+        Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
+        # Thin SVD through the r x r Gram matrix: Phi = U S V^T.
+        s2, Vs = np.linalg.eigh(Phi.T @ Phi)
+        good = s2 > 1e-10 * s2.max()
+        s2, Vs = s2[good], Vs[:, good]
+        if m > s2.size:
+            raise ValueError(
+                f"n_components={m} exceeds the numerical rank {s2.size} of the "
+                "Nyström factor; lower n_components or raise n_landmarks."
+            )
+        s = np.sqrt(s2)
+        U = (Phi @ Vs) / s
+        S2 = np.diag(s2)
+        Uc = U - U.mean(axis=0)  # H U
+        A = S2 @ (U.T @ Uc) @ S2  # S^2 U^T H U S^2
+        Bm = self.mu * np.eye(s.size)
+        if e is not None:
+            g = s2 * (U.T @ e)  # S^2 U^T e
+            Bm += np.outer(g, g)
+        A = (A + A.T) / 2
+        lam, a = linalg.eigh(A, Bm, subset_by_index=[s.size - m, s.size - 1])
+        order = np.argsort(lam)[::-1]
+        lam, a = lam[order], a[:, order]
+        # transform: Phi(x) V S a  (= k(x, X) W with W = U a, K = Phi Phi^T)
+        proj = _flip_signs((Vs * s) @ a)
+        self.components_ = nmap @ proj
+        self.eigenvalues_ = lam
+        self.X_fit_ = XL
+
+    def transform(self, X):
+        """Embed rows (source, target or new), in input order: :math:`k(X, X_{fit}) W`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        return kernel_matrix(X, self.X_fit_, kernel=self.kernel, **self._params) @ self.components_
+
+    def fit_transform(self, X, y=None, sample_domain=None):
+        """Fit, then embed the training rows; equals ``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+        sample_domain : array-like of int, shape (n_samples,), default=None
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+        """
+        return self.fit(X, y, sample_domain=sample_domain).transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags

@@ -1,0 +1,376 @@
+"""The domain contract: one place that checks, infers, stacks and splits domains.
+
+Data from all domains travel together, as scikit-learn expects: one ``X``, one
+``y`` and an optional ``sample_domain`` of the same length.
+
+* ``sample_domain >= 0`` marks a source row, ``sample_domain < 0`` a target row;
+  distinct ids are distinct sources / targets.
+* An unlabeled row has a *masked* label: ``-1`` for classification (the
+  convention of :class:`sklearn.semi_supervised.SelfTrainingClassifier`), NaN
+  for regression.
+* When ``sample_domain`` is omitted it is inferred: masked rows are target
+  (id ``-1``), the others source (id ``0``). With no masked label either, there
+  is no target: a :class:`DomainWarning` is issued and estimators fit without
+  adaptation.
+* A target row whose label is not masked is a *labeled target* row.
+
+Every function here copies what it changes; the caller's arrays are never
+modified.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d, validate_data
+
+__all__ = [
+    "DomainWarning",
+    "DomainData",
+    "check_domains",
+    "infer_task",
+    "labeled_mask",
+    "stack_domains",
+    "split_domains",
+]
+
+_TASKS = ("classification", "regression")
+MASKED_CLASS = -1
+
+
+class DomainWarning(UserWarning):
+    """Warning issued when data carry no target domain (no adaptation is done)."""
+
+
+class DomainData(NamedTuple):
+    """Validated data of the domain contract, as returned by :func:`check_domains`.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Validated features (finite).
+    y : ndarray of shape (n_samples,) or None
+        A copy-free view of the labels, masked rows included (never modified).
+    sample_domain : ndarray of shape (n_samples,), dtype int
+        Domain ids, given or inferred (``>= 0`` source, ``< 0`` target).
+    labeled : ndarray of shape (n_samples,), dtype bool
+        True where the label is not masked (all False when ``y`` is None).
+    has_target : bool
+        Whether any row belongs to a target domain.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    sample_domain: np.ndarray
+    labeled: np.ndarray
+    has_target: bool
+
+    @property
+    def source(self):
+        """Boolean mask of the source rows."""
+        return self.sample_domain >= 0
+
+    @property
+    def target(self):
+        """Boolean mask of the target rows."""
+        return self.sample_domain < 0
+
+
+def _check_task(task):
+    if task not in _TASKS:
+        raise ValueError(f"task must be one of {_TASKS}, got {task!r}.")
+
+
+def infer_task(y):
+    """Masking convention of ``y`` when no estimator says it (used by transformers).
+
+    Float labels holding NaN, or continuous labels, are ``"regression"``; anything
+    else is ``"classification"`` (integer-valued float labels included, so ``-1.0``
+    is a masked class there).
+    """
+    y = np.asarray(y)
+    if y.dtype.kind in "fc":
+        if np.isnan(y).any():
+            return "regression"
+        if y.size and not np.all(np.mod(y, 1) == 0):
+            return "regression"
+    return "classification"
+
+
+def labeled_mask(y, task="classification"):
+    """Boolean mask of the rows whose label is not masked.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels; ``-1`` (classification) or NaN (regression) marks an unlabeled row.
+    task : {"classification", "regression"}, default="classification"
+        Which masking convention applies.
+
+    Returns
+    -------
+    labeled : ndarray of shape (n_samples,), dtype bool
+    """
+    _check_task(task)
+    y = np.asarray(y)
+    if task == "regression":
+        if y.dtype.kind in "fc":
+            return ~np.isnan(y)
+        return np.ones(y.shape[0], dtype=bool)
+    if y.dtype.kind in "iuf":
+        return y != MASKED_CLASS
+    if y.dtype.kind == "O":
+        # object labels: mask only numeric -1 entries (strings are never masked)
+        return np.fromiter(
+            (not (isinstance(v, (int, float, np.integer, np.floating)) and v == -1) for v in y),
+            dtype=bool,
+            count=y.shape[0],
+        )
+    return np.ones(y.shape[0], dtype=bool)
+
+
+def _check_sample_domain(sample_domain, n_samples):
+    if np.ndim(sample_domain) == 0:
+        raise ValueError(
+            "sample_domain must be a 1-D integer array with one id per row; "
+            f"got the scalar {sample_domain!r}."
+        )
+    sd = np.asarray(sample_domain)
+    if sd.ndim != 1:
+        raise ValueError(
+            f"sample_domain must be a 1-D integer array; got an array of shape {sd.shape}."
+        )
+    if sd.dtype.kind not in "iu":
+        raise ValueError(
+            "sample_domain must hold integers (>= 0 source, < 0 target); "
+            f"got dtype {sd.dtype}."
+        )
+    if sd.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_domain has {sd.shape[0]} rows but X has {n_samples}: "
+            "give one domain id per row."
+        )
+    return sd.astype(np.int64, copy=False)
+
+
+def _check_y(y, n_samples, task):
+    y = column_or_1d(y, warn=True)
+    if y.shape[0] != n_samples:
+        raise ValueError(f"y has {y.shape[0]} rows but X has {n_samples}.")
+    if task == "regression":
+        if y.dtype.kind not in "iufb":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"Regression targets must be numeric; got dtype {y.dtype}."
+                ) from exc
+        if np.isinf(y).any():
+            raise ValueError("y contains infinity; mask unlabeled rows with NaN instead.")
+    labeled = labeled_mask(y, task)
+    if task == "classification":
+        if y.dtype.kind == "f" and np.isnan(y).any():
+            raise ValueError(
+                "y contains NaN; for classification mark unlabeled rows with -1."
+            )
+        if labeled.any():
+            check_classification_targets(y[labeled])
+    return y, labeled
+
+
+def check_domains(
+    X,
+    y=None,
+    sample_domain=None,
+    *,
+    task="classification",
+    estimator=None,
+    reset=True,
+    warn_no_target=True,
+    **check_params,
+):
+    """Validate data of the domain contract and infer missing domains.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Rows of every domain. NaN or infinite values are an error.
+    y : array-like of shape (n_samples,), default=None
+        Labels; ``-1`` (classification) or NaN (regression) for unlabeled rows.
+    sample_domain : array-like of int, shape (n_samples,), default=None
+        Domain ids, ``>= 0`` for source rows and ``< 0`` for target rows.
+        Inferred from masked labels when omitted.
+    task : {"classification", "regression"}, default="classification"
+        Which masking convention applies to ``y``.
+    estimator : estimator instance, default=None
+        When given, ``X`` is validated by :func:`sklearn.utils.validation.validate_data`
+        on it (setting ``n_features_in_`` when ``reset=True``).
+    reset : bool, default=True
+        Passed to ``validate_data``.
+    warn_no_target : bool, default=True
+        Issue a :class:`DomainWarning` when there is no target row.
+    **check_params : dict
+        Passed to ``validate_data`` / ``check_array``.
+
+    Returns
+    -------
+    data : DomainData
+        ``(X, y, sample_domain, labeled, has_target)``.
+
+    Raises
+    ------
+    ValueError
+        On length mismatch, a scalar / 2-D / float ``sample_domain``, NaN or
+        infinite ``X``, no source row, or a source row with a masked label.
+    """
+    _check_task(task)
+    if estimator is not None:
+        X = validate_data(estimator, X, reset=reset, **check_params)
+    else:
+        from sklearn.utils import check_array
+
+        X = check_array(X, **check_params)
+    n_samples = X.shape[0]
+
+    if y is not None:
+        y, labeled = _check_y(y, n_samples, task)
+    else:
+        labeled = np.zeros(n_samples, dtype=bool)
+
+    if sample_domain is None:
+        if y is None:
+            sd = np.zeros(n_samples, dtype=np.int64)
+        else:
+            sd = np.where(labeled, 0, -1).astype(np.int64)
+    else:
+        sd = _check_sample_domain(sample_domain, n_samples)
+
+    source = sd >= 0
+    if not source.any():
+        raise ValueError(
+            "No source rows: at least one row needs sample_domain >= 0 "
+            "(or, when sample_domain is omitted, a label that is not masked)."
+        )
+    if y is not None:
+        bad = source & ~labeled
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            mask = "-1 (reserved for unlabeled rows)" if task == "classification" else "NaN"
+            raise ValueError(
+                f"{int(bad.sum())} source row(s) (sample_domain >= 0) are labeled {mask}, "
+                f"e.g. row {first}. Source rows need labels; re-encode a {{-1, 1}} problem "
+                "(e.g. to {0, 1}) or mark those rows as target (sample_domain < 0)."
+            )
+    has_target = bool((~source).any())
+    if not has_target and warn_no_target:
+        import warnings
+
+        name = type(estimator).__name__ if estimator is not None else "the estimator"
+        warnings.warn(
+            f"No target rows (no sample_domain < 0 and no masked label): {name} "
+            "is fitted without adaptation.",
+            DomainWarning,
+            stacklevel=3,
+        )
+    return DomainData(X, y, sd, labeled, has_target)
+
+
+def _as_list(arrays):
+    if arrays is None:
+        return []
+    if isinstance(arrays, (list, tuple)):
+        return list(arrays)
+    return [arrays]
+
+
+def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
+    """Stack separate source and target arrays into ``X, y, sample_domain``.
+
+    Parameters
+    ----------
+    Xs : array-like of shape (n_source, n_features), or a list of them
+        Source features; a list gives several sources, with ids ``0, 1, ...``.
+    ys : array-like of shape (n_source,), or a list of them
+        Source labels (one per source array).
+    Xt : array-like of shape (n_target, n_features), or a list of them
+        Target features; a list gives several targets, with ids ``-1, -2, ...``.
+    yt : array-like of shape (n_target,), a list of them, or None, default=None
+        Target labels; ``None`` masks every target label. Entries may already be
+        masked (``-1`` / NaN) for a partly labeled target.
+    task : {"classification", "regression"} or None, default=None
+        Masking convention; ``None`` infers it from ``ys`` (continuous values mean
+        regression).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    sample_domain : ndarray of shape (n_samples,), dtype int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdomain.utils import stack_domains
+    >>> X, y, sd = stack_domains(np.zeros((2, 1)), [0, 1], np.ones((3, 1)))
+    >>> y.tolist(), sd.tolist()
+    ([0, 1, -1, -1, -1], [0, 0, -1, -1, -1])
+    """
+    Xs, ys, Xt = _as_list(Xs), _as_list(ys), _as_list(Xt)
+    if len(Xs) != len(ys):
+        raise ValueError(f"Got {len(Xs)} source arrays but {len(ys)} label arrays.")
+    if not Xs:
+        raise ValueError("No source arrays given.")
+    yt = [None] * len(Xt) if yt is None else _as_list(yt)
+    if len(yt) != len(Xt):
+        raise ValueError(f"Got {len(Xt)} target arrays but {len(yt)} label arrays.")
+    ys = [np.asarray(v) for v in ys]
+    if task is None:
+        task = "regression" if type_of_target(np.concatenate(ys)) == "continuous" else "classification"
+    _check_task(task)
+    fill = np.nan if task == "regression" else MASKED_CLASS
+
+    Xparts, yparts, dparts = [], [], []
+    for i, (x, v) in enumerate(zip(Xs, ys)):
+        x = np.asarray(x)
+        if x.shape[0] != v.shape[0]:
+            raise ValueError(f"Source {i}: X has {x.shape[0]} rows but y has {v.shape[0]}.")
+        Xparts.append(x)
+        yparts.append(v)
+        dparts.append(np.full(x.shape[0], i, dtype=np.int64))
+    for j, (x, v) in enumerate(zip(Xt, yt)):
+        x = np.asarray(x)
+        v = np.full(x.shape[0], fill) if v is None else np.asarray(v)
+        if x.shape[0] != v.shape[0]:
+            raise ValueError(f"Target {j}: X has {x.shape[0]} rows but y has {v.shape[0]}.")
+        Xparts.append(x)
+        yparts.append(v)
+        dparts.append(np.full(x.shape[0], -(j + 1), dtype=np.int64))
+    y = np.concatenate(yparts)
+    if task == "classification" and y.dtype.kind == "f" and not np.isnan(y).any():
+        if np.all(np.mod(y, 1) == 0) and all(v.dtype.kind in "iu" for v in ys):
+            y = y.astype(np.int64)
+    return np.concatenate(Xparts), y, np.concatenate(dparts)
+
+
+def split_domains(X, y=None, sample_domain=None, *, task="classification"):
+    """Split contract data back into pooled source and target arrays.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,), default=None
+    sample_domain : array-like of int, default=None
+        Inferred from masked labels when omitted.
+    task : {"classification", "regression"}, default="classification"
+
+    Returns
+    -------
+    Xs, ys, Xt, yt : ndarrays
+        Source rows and labels, then target rows and labels (masked entries kept),
+        each in input order. ``ys`` and ``yt`` are None when ``y`` is None.
+    """
+    d = check_domains(X, y, sample_domain, task=task, warn_no_target=False)
+    s, t = d.source, d.target
+    ys = None if d.y is None else d.y[s]
+    yt = None if d.y is None else d.y[t]
+    return d.X[s], ys, d.X[t], yt
