@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainRequestMixin
 from ..metrics._kernels import KERNELS, kernel_matrix, kernel_params, resolve_gamma
-from ..utils._domains import check_domains, infer_task
+from ..utils._domains import check_domains
 
 __all__ = ["TCA"]
 
@@ -110,7 +110,8 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         term). Note: skada's ``mu`` is the inverse of this one.
     n_landmarks : int, "auto" or None, default="auto"
         Number :math:`r` of Nyström landmarks (drawn uniformly from all training
-        rows). ``None`` always solves the exact problem (:math:`O(n^2)` memory);
+        rows; all rows when :math:`r \ge n`, which reproduces the exact solution).
+        ``None`` always solves the exact problem (:math:`O(n^2)` memory);
         ``"auto"`` is exact up to 6000 rows and uses 1000 landmarks above.
     random_state : int, RandomState instance or None, default=None
         Seeds the landmarks, the Lanczos start vector and the bandwidth rule's
@@ -205,8 +206,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         -------
         self : TCA
         """
-        task = "classification" if y is None else infer_task(y)
-        d = check_domains(X, y, sample_domain, task=task, estimator=self)
+        d = check_domains(X, y, sample_domain, task="infer", estimator=self)
         X = d.X
         n = X.shape[0]
         if self.n_components > n:
@@ -220,10 +220,10 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if r == "auto":
             r = None if n <= _EXACT_MAX else _AUTO_LANDMARKS
         e = _domain_vector(d.source) if d.has_target else None
-        if r is None or r >= n:
+        if r is None:
             self._fit_exact(X, e, rng)
         else:
-            self._fit_landmarks(X, e, r, rng)
+            self._fit_landmarks(X, e, min(r, n), rng)
         self._n_features_out = self.n_components
         return self
 

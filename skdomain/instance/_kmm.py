@@ -285,7 +285,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         """
         base = default_estimator(self.estimator)
         task = task_of(base)
-        d = check_domains(X, y, sample_domain, task=task, estimator=self)
+        d = check_domains(X, y, sample_domain, task=task, estimator=self, y_required=True)
         src = d.source
         weights = np.ones(int(src.sum()))
         self.gamma_ = resolve_gamma(self.kernel, self.gamma, d.X) if d.has_target else self.gamma

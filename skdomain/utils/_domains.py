@@ -187,6 +187,7 @@ def check_domains(
     estimator=None,
     reset=True,
     warn_no_target=True,
+    y_required=False,
     **check_params,
 ):
     """Validate data of the domain contract and infer missing domains.
@@ -200,8 +201,9 @@ def check_domains(
     sample_domain : array-like of int, shape (n_samples,), default=None
         Domain ids, ``>= 0`` for source rows and ``< 0`` for target rows.
         Inferred from masked labels when omitted.
-    task : {"classification", "regression"}, default="classification"
-        Which masking convention applies to ``y``.
+    task : {"classification", "regression", "infer"}, default="classification"
+        Which masking convention applies to ``y``; ``"infer"`` reads it from ``y``
+        (:func:`infer_task`), for estimators that do not know their task.
     estimator : estimator instance, default=None
         When given, ``X`` is validated by :func:`sklearn.utils.validation.validate_data`
         on it (setting ``n_features_in_`` when ``reset=True``).
@@ -209,6 +211,8 @@ def check_domains(
         Passed to ``validate_data``.
     warn_no_target : bool, default=True
         Issue a :class:`DomainWarning` when there is no target row.
+    y_required : bool, default=False
+        Raise when ``y`` is None (supervised estimators).
     **check_params : dict
         Passed to ``validate_data`` / ``check_array``.
 
@@ -223,7 +227,11 @@ def check_domains(
         On length mismatch, a scalar / 2-D / float ``sample_domain``, NaN or
         infinite ``X``, no source row, or a source row with a masked label.
     """
-    _check_task(task)
+    if task != "infer":
+        _check_task(task)
+    name = type(estimator).__name__ if estimator is not None else "This estimator"
+    if y is None and y_required:
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
     if estimator is not None:
         X = validate_data(estimator, X, reset=reset, **check_params)
     else:
@@ -231,6 +239,8 @@ def check_domains(
 
         X = check_array(X, **check_params)
     n_samples = X.shape[0]
+    if task == "infer":
+        task = "classification" if y is None else infer_task(y)
 
     if y is not None:
         y, labeled = _check_y(y, n_samples, task)
@@ -265,7 +275,6 @@ def check_domains(
     if not has_target and warn_no_target:
         import warnings
 
-        name = type(estimator).__name__ if estimator is not None else "the estimator"
         warnings.warn(
             f"No target rows (no sample_domain < 0 and no masked label): {name} "
             "is fitted without adaptation.",
