@@ -119,7 +119,8 @@ def test_contract_clone_and_pickle_identical(estimator):
     X, y, sd, _ = _data(estimator)
     est = clone(estimator).fit(X, y, sample_domain=sd)
     again = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(_output(again, X), _output(est, X))
+    # identical up to BLAS rounding (array alignment changes the kernel path)
+    np.testing.assert_allclose(_output(again, X), _output(est, X), rtol=1e-12, atol=1e-14)
     c = clone(est)
     assert c.get_params().keys() == est.get_params().keys()
     # a refit of the clone: the same numbers up to BLAS rounding
