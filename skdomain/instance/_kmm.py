@@ -362,9 +362,15 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
             problem.solve(solver=solver, **(self.solver_options or {}))
         except cp.error.SolverError as exc:
             raise SolverError(f"KMM: the {solver} solver failed ({exc}). {hint}") from exc
+        except TypeError as exc:
+            raise ValueError(
+                f"KMM: solver_options={self.solver_options!r} are not accepted by {solver}: {exc}"
+            ) from exc
         status = problem.status
         self.solver_status_ = status
         if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or beta.value is None:
+            if status == cp.USER_LIMIT:
+                hint = "It hit an iteration or time limit: raise max_iter in solver_options. " + hint
             raise SolverError(f"KMM: the {solver} solver returned status {status!r}. {hint}")
         if status == cp.OPTIMAL_INACCURATE:
             warnings.warn(
