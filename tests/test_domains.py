@@ -131,3 +131,12 @@ def test_labeled_mask_and_infer_task():
     assert infer_task(np.array([1.0, np.nan])) == "regression"
     with pytest.raises(ValueError, match="task must be"):
         labeled_mask([1], task="ranking")
+
+
+def test_stack_single_source_with_plain_list_labels():
+    """A plain list of labels belongs to one source array (not one list per source)."""
+    X, y, sd = stack_domains(np.zeros((2, 1)), [0, 1], np.ones((3, 1)), [1, -1, -1])
+    np.testing.assert_array_equal(y, [0, 1, 1, -1, -1])
+    np.testing.assert_array_equal(sd, [0, 0, -1, -1, -1])
+    with pytest.raises(ValueError, match="required"):
+        stack_domains(np.zeros((2, 1)), None, np.ones((1, 1)))

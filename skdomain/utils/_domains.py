@@ -284,12 +284,22 @@ def check_domains(
     return DomainData(X, y, sd, labeled, has_target)
 
 
-def _as_list(arrays):
-    if arrays is None:
-        return []
-    if isinstance(arrays, (list, tuple)):
-        return list(arrays)
-    return [arrays]
+def _is_several(X):
+    """A list / tuple of 2-D arrays means several domains; anything else is one."""
+    return isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2
+
+
+def _as_parts(X, y, what):
+    """Match features and labels: several arrays with a list of labels, or one with one."""
+    if _is_several(X):
+        Xs = list(X)
+        if y is None:
+            return Xs, [None] * len(Xs)
+        if not isinstance(y, (list, tuple)) or len(y) != len(Xs):
+            n_y = len(y) if isinstance(y, (list, tuple)) else 1
+            raise ValueError(f"Got {len(Xs)} {what} arrays but {n_y} label arrays.")
+        return Xs, list(y)
+    return [X], [y]
 
 
 def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
@@ -324,14 +334,10 @@ def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
     >>> y.tolist(), sd.tolist()
     ([0, 1, -1, -1, -1], [0, 0, -1, -1, -1])
     """
-    Xs, ys, Xt = _as_list(Xs), _as_list(ys), _as_list(Xt)
-    if len(Xs) != len(ys):
-        raise ValueError(f"Got {len(Xs)} source arrays but {len(ys)} label arrays.")
-    if not Xs:
-        raise ValueError("No source arrays given.")
-    yt = [None] * len(Xt) if yt is None else _as_list(yt)
-    if len(yt) != len(Xt):
-        raise ValueError(f"Got {len(Xt)} target arrays but {len(yt)} label arrays.")
+    Xs, ys = _as_parts(Xs, ys, "source")
+    if any(v is None for v in ys):
+        raise ValueError("Source labels ys are required.")
+    Xt, yt = _as_parts(Xt, yt, "target")
     ys = [np.asarray(v) for v in ys]
     if task is None:
         task = "regression" if type_of_target(np.concatenate(ys)) == "continuous" else "classification"
