@@ -41,13 +41,17 @@ def _flip_signs(V):
     return V * signs
 
 
-def _top_eigvecs_gram(M, k, random_state):
-    """Top-``k`` eigenpairs of ``M^T M`` (descending), by Lanczos on products with ``M``."""
-    n = M.shape[1]
+def _top_eigvecs(matvec, n, k, random_state):
+    """Top-``k`` eigenpairs (descending) of the symmetric PSD operator ``v -> matvec(v)``.
+
+    Lanczos (ARPACK) on products only; small problems use a dense ``eigh`` of the
+    operator applied to the identity.
+    """
     if n <= _DENSE_MAX or k >= n - 1:
-        lam, V = linalg.eigh(M.T @ M, subset_by_index=[n - k, n - 1])
+        C = matvec(np.eye(n))
+        lam, V = linalg.eigh((C + C.T) / 2, subset_by_index=[n - k, n - 1])
     else:
-        op = LinearOperator((n, n), matvec=lambda v: M.T @ (M @ v), dtype=np.float64)
+        op = LinearOperator((n, n), matvec=matvec, matmat=matvec, dtype=np.float64)
         v0 = _init_arpack_v0(n, check_random_state(random_state))
         lam, V = eigsh(op, k=k, which="LA", v0=v0)
     order = np.argsort(lam)[::-1]
@@ -80,9 +84,10 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     :func:`scipy.linalg.eigh` on the pencil; a larger :math:`\mu` puts more weight
     on the variance term). Since :math:`KLK = u u^\top` with :math:`u = Ke` has rank
     one, :math:`(KLK + \mu I)^{-1/2}` is the identity plus a rank-one term, and the
-    problem becomes the top eigenvectors of :math:`M^\top M`,
-    :math:`M = H K (KLK + \mu I)^{-1/2}`, found by Lanczos iterations on products
-    with :math:`M` (never an ``eigh`` of a non-symmetric matrix).
+    problem becomes the top eigenvectors of the symmetric :math:`M^\top M`,
+    :math:`M = H K (KLK + \mu I)^{-1/2}`, found by Lanczos iterations whose
+    products cost two products with :math:`K` (never an ``eigh`` of a
+    non-symmetric matrix, never an :math:`n\times n` temporary besides :math:`K`).
 
     With Nyström landmarks (``n_landmarks``), :math:`K \approx \Phi\Phi^\top`
     (:math:`\Phi = U S V^\top`) and :math:`W = U a`, which turns the problem exactly
@@ -228,26 +233,30 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return self
 
     def _fit_exact(self, X, e, rng):
-        m = self.n_components
+        n, m = X.shape[0], self.n_components
         K = kernel_matrix(X, kernel=self.kernel, **self._params)
-        # G = K B^{-1/2}, B = mu I + u u^T, u = K e:
-        # B^{-1/2} = mu^{-1/2} (I + a uh uh^T), uh = u/|u|, a = 1/sqrt(1 + |u|^2/mu) - 1.
-        G = K / np.sqrt(self.mu)
-        uh, a = None, 0.0
+        # B = KLK + mu I = mu I + u u^T with u = K e, so
+        # B^{-1/2} = mu^{-1/2} (I + a uh uh^T), uh = u / |u|, a = 1 / sqrt(1 + |u|^2 / mu) - 1,
+        # and B^{-1/2} K H K B^{-1/2} = M^T M with M = H K B^{-1/2}: its products need two
+        # products with K and O(n) work, never an n x n temporary.
+        uh, a = np.zeros(n), 0.0
         if e is not None:
             u = K @ e
             nu = np.linalg.norm(u)
             if nu > 0:
-                uh = u / nu
-                a = 1.0 / np.sqrt(1.0 + nu**2 / self.mu) - 1.0
-                G += np.outer(a * (G @ uh), uh)
-        M = G - G.mean(axis=0)  # H G
-        del G
-        lam, V = _top_eigvecs_gram(M, m, rng)
-        V = _flip_signs(V)
-        if uh is not None:  # W = B^{-1/2} V
-            V = V + a * np.outer(uh, uh @ V)
-        self.components_ = V / np.sqrt(self.mu)
+                uh, a = u / nu, 1.0 / np.sqrt(1.0 + nu**2 / self.mu) - 1.0
+        scale = 1.0 / np.sqrt(self.mu)
+
+        def b_inv_sqrt(V):
+            return scale * (V + a * np.multiply.outer(uh, uh @ V))
+
+        def gram(V):  # V -> B^{-1/2} K H K B^{-1/2} V
+            KV = K @ b_inv_sqrt(V)
+            KV -= KV.mean(axis=0)
+            return b_inv_sqrt(K @ KV)
+
+        lam, V = _top_eigvecs(gram, n, m, rng)
+        self.components_ = b_inv_sqrt(_flip_signs(V))  # W = B^{-1/2} V
         self.eigenvalues_ = lam
         self.X_fit_ = X
 
