@@ -2,11 +2,14 @@
 
 Build with ``make -C docs html`` (warnings are errors). Set
 ``SKDOMAIN_DOCS_QUICK=1`` to run the gallery examples on fewer samples
-(``make -C docs html-quick``), or ``make -C docs html-noplot`` to skip them.
+(``make -C docs html-quick``), or ``SKDOMAIN_DOCS_NOPLOT=1`` to skip them
+(``make -C docs html-noplot``; not ``-D plot_gallery=0``, which would leave
+stale example pages behind for the next full build).
 No extension here needs network access (intersphinx is deliberately off).
 """
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -25,7 +28,14 @@ copyright = "skdomain developers"
 release = skdomain.__version__
 version = ".".join(release.split(".")[:2])
 
-QUICK = os.environ.get("SKDOMAIN_DOCS_QUICK", "0").strip().lower() not in ("", "0", "false", "no")
+def _env_flag(name):
+    return os.environ.get(name, "0").strip().lower() not in ("", "0", "false", "no")
+
+
+# SKDOMAIN_DOCS_QUICK=1: the examples run on fewer samples (they read it too).
+# SKDOMAIN_DOCS_NOPLOT=1: the examples are not run (``make html-noplot``).
+QUICK = _env_flag("SKDOMAIN_DOCS_QUICK")
+NOPLOT = _env_flag("SKDOMAIN_DOCS_NOPLOT")
 
 # -- General -------------------------------------------------------------------
 
@@ -60,30 +70,40 @@ nitpicky = False
 
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"members": False, "inherited-members": False}
 autodoc_typehints = "none"
 
-numpydoc_show_class_members = True
+numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
 # numpydoc's docstring validation is not part of the -W build; run it on demand
-# with SKDOMAIN_DOCS_VALIDATE=1 (its findings are then warnings, hence errors).
+# with SKDOMAIN_DOCS_VALIDATE=1: its findings are reported as warnings
+# (``make -C docs validate``). Methods inherited from scikit-learn are skipped.
 if os.environ.get("SKDOMAIN_DOCS_VALIDATE"):
     numpydoc_validation_checks = {"all", "ES01", "EX01", "SA01", "SS05", "RT02", "GL08"}
+    numpydoc_validation_exclude = {
+        r"\.get_params$",
+        r"\.set_params$",
+        r"\.set_\w+_request$",
+        r"\.get_metadata_routing$",
+        r"\.set_output$",
+        r"\.get_feature_names_out$",
+        r"\.__init__$",
+    }
 
 # -- sphinx-gallery ------------------------------------------------------------
 
 
 def _gallery_mode_changed():
-    """Whether the gallery was last built in the other mode (quick / full).
+    """Whether the gallery was last built in another mode (full / quick / noplot).
 
-    sphinx-gallery skips examples whose source is unchanged; the figures of a
-    quick build must not be reused by a full one (and vice versa).
+    sphinx-gallery skips examples whose source is unchanged; the output of a
+    quick or a no-plot build must not be reused by a full one (and vice versa),
+    so a change of mode re-runs every example.
     """
     stamp = HERE / "auto_examples" / ".skdomain_docs_mode"
-    mode = "quick" if QUICK else "full"
+    mode = "noplot" if NOPLOT else ("quick" if QUICK else "full")
     previous = stamp.read_text().strip() if stamp.exists() else None
     if stamp.parent.exists():
         stamp.write_text(mode)
@@ -111,7 +131,7 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
     "show_memory": False,
-    "plot_gallery": "True",
+    "plot_gallery": "False" if NOPLOT else "True",
 }
 
 # Matplotlib without a display; examples read SKDOMAIN_DOCS_QUICK themselves.
@@ -136,3 +156,28 @@ html_theme_options = {
 html_sidebars = {"index": [], "benchmarks": []}
 html_show_sourcelink = False
 html_context = {"default_mode": "light"}
+
+
+# -- Docstrings inherited from scikit-learn ------------------------------------
+# Methods that skdomain's estimators inherit from scikit-learn (get_params,
+# set_fit_request, set_output, ...) carry docstrings with cross-references into
+# scikit-learn's own documentation (``:ref:`metadata_routing```,
+# ``:term:`meta-estimator```). Without intersphinx (no network at build time)
+# those are unresolvable, so they are turned into plain text, for objects
+# defined in scikit-learn only; skdomain's own docstrings are left untouched.
+
+_SKLEARN_ROLE_WITH_TEXT = re.compile(r":(?:ref|term|doc):`([^`<]+?)\s*<[^`>]+>`")
+_SKLEARN_ROLE = re.compile(r":(?:ref|term|doc):`([^`]+)`")
+
+
+def _plain_sklearn_refs(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", None) or ""
+    if not (module == "sklearn" or module.startswith("sklearn.")):
+        return
+    for i, line in enumerate(lines):
+        line = _SKLEARN_ROLE_WITH_TEXT.sub(r"\1", line)
+        lines[i] = _SKLEARN_ROLE.sub(r"\1", line)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _plain_sklearn_refs)

@@ -1,18 +1,18 @@
-"""
-================================================
+r"""
+=================================================
 Kernel mean matching weights on a covariate shift
-================================================
+=================================================
 
 Under a *covariate shift* the input distribution moves between domains,
-:math:`P_S(x) \\neq P_T(x)`, while the labelling rule :math:`P(y \\mid x)` stays
+:math:`P_S(x) \neq P_T(x)`, while the labelling rule :math:`P(y \mid x)` stays
 the same. A model fitted on the source spends its capacity where the source
 has data, which need not be where the target has it. Importance weighting
-fixes this by fitting on the source with weights :math:`\\beta(x) \\approx
+fixes this by fitting on the source with weights :math:`\beta(x) \approx
 P_T(x) / P_S(x)`.
 
 :class:`skdomain.KMM` (kernel mean matching, Huang et al., 2007) estimates
 those weights without estimating either density: it chooses
-:math:`\\beta \\in [0, B]^{n_s}` so that the kernel mean of the weighted source
+:math:`\beta \in [0, B]^{n_s}` so that the kernel mean of the weighted source
 matches the kernel mean of the target, then fits its inner estimator with
 ``sample_weight=β``.
 
@@ -119,6 +119,8 @@ ax_t = ax_w.twinx()
 ax_t.hist(X[target, 0], bins=20, color="k", alpha=0.15)
 ax_t.set_yticks([])
 ax_t.set_ylabel("target rows along $x_1$ (histogram)", color="gray")
+ax_w.set_zorder(ax_t.get_zorder() + 1)  # weights drawn over the histogram
+ax_w.patch.set_visible(False)
 fig.tight_layout()
 
 # %%

@@ -152,8 +152,9 @@ def test_contract_no_target_warns(estimator):
     src = sd >= 0
     if isinstance(estimator, LabeledOnly):
         pytest.skip("LabeledOnly does not adapt: it does not warn")
-    with pytest.warns(DomainWarning, match="No target rows"):
+    with pytest.warns(DomainWarning, match="No target rows") as record:
         clone(estimator).fit(X[src], y[src])
+    assert record[0].filename == __file__  # the warning points at the caller's line
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def test_kmm_weights_reach_the_last_step_of_an_inner_pipeline(data, routing):
     inner = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
     with sklearn.config_context(enable_metadata_routing=routing):
         kmm = KMM(inner, B=5.0, random_state=0).fit(X, y, sample_domain=sd)
-    keep = kmm.sample_weight_ > 0
+    keep = y != -1  # every labeled row (source rows with beta_i = 0 included)
     # reference: the scaler fitted unweighted, the classifier with the weights
     scaler = StandardScaler().fit(X[keep])
     ref = LogisticRegression().fit(scaler.transform(X[keep]), y[keep], sample_weight=kmm.sample_weight_[keep])

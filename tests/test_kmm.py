@@ -9,8 +9,8 @@ from sklearn.metrics import mean_squared_error
 from skdomain import KMM
 from skdomain.datasets import make_domain_shift
 from skdomain.exceptions import SolverError
-from skdomain.instance import kmm_objective, nystroem_factor
-from skdomain.metrics import kernel_matrix
+from skdomain.instance import kmm_objective
+from skdomain.metrics import kernel_matrix, nystroem_factor
 
 
 def _eps(n_s):
@@ -81,7 +81,7 @@ def test_dense_solution_matches_scipy_reference():
 def test_nystroem_factor_with_all_rows_reproduces_K():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(30, 3))
-    Phi, idx = nystroem_factor(X, 30, params={"gamma": 0.3}, random_state=0)
+    Phi, idx = nystroem_factor(X, 30, gamma=0.3, random_state=0)
     np.testing.assert_allclose(Phi @ Phi.T, kernel_matrix(X, gamma=0.3), atol=1e-6)
     assert len(idx) == 30
 

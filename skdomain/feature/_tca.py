@@ -17,7 +17,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainRequestMixin
-from ..metrics._kernels import KERNELS, kernel_matrix, kernel_params, resolve_gamma
+from ..metrics._kernels import (
+    KERNELS,
+    kernel_matrix,
+    kernel_params,
+    landmark_indices,
+    nystroem_map,
+    resolve_gamma,
+)
 from ..utils._domains import check_domains
 
 __all__ = ["TCA"]
@@ -74,15 +81,19 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     with :math:`H = I - \frac1n \mathbf 1\mathbf 1^\top` the centering matrix and
     :math:`L = e e^\top`, :math:`e_i = 1/n_s` on source rows and :math:`-1/n_t` on
     target rows (all sources pooled against all targets). The solution's columns
-    are the leading eigenvectors of the symmetric-definite generalized problem
+    span the leading eigenvectors of the symmetric-definite generalized problem
 
     .. math::
 
-        (K H K)\, w = \lambda\, (K L K + \mu I)\, w,
+        (K H K)\, w = \lambda\, (K L K + \mu I)\, w
 
-    normalised as :math:`w^\top (KLK + \mu I) w = 1` (the normalisation of
-    :func:`scipy.linalg.eigh` on the pencil; a larger :math:`\mu` puts more weight
-    on the variance term). Since :math:`KLK = u u^\top` with :math:`u = Ke` has rank
+    (a larger :math:`\mu` puts more weight on the variance term). Each column
+    may be rescaled without changing the subspace; skdomain returns the
+    eigenvectors as :func:`scipy.linalg.eigh` normalises them on the pencil,
+    :math:`W^\top (KLK + \mu I) W = I`, so that :math:`W^\top KHK W =
+    \operatorname{diag}(\lambda)` and the embedded variance of component
+    :math:`j` is :math:`\lambda_j / n`: components come out ordered by importance
+    (standardise them downstream if equal scales are wanted). Since :math:`KLK = u u^\top` with :math:`u = Ke` has rank
     one, :math:`(KLK + \mu I)^{-1/2}` is the identity plus a rank-one term, and the
     problem becomes the top eigenvectors of the symmetric :math:`M^\top M`,
     :math:`M = H K (KLK + \mu I)^{-1/2}`, found by Lanczos iterations whose
@@ -95,7 +106,9 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     :math:`O(n r)` memory.
 
     Without any target row (a :class:`~skdomain.utils.DomainWarning` is issued)
-    :math:`L = 0` and TCA reduces to kernel PCA.
+    :math:`L = 0` and TCA reduces to PCA of the empirical kernel map (the top
+    eigenvectors of :math:`KHK`; close to, not equal to,
+    :class:`~sklearn.decomposition.KernelPCA`, which diagonalises :math:`HKH`).
 
     Parameters
     ----------
@@ -262,11 +275,8 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _fit_landmarks(self, X, e, r, rng):
         n, m = X.shape[0], self.n_components
-        idx = np.sort(rng.choice(n, size=r, replace=False))
-        XL = X[idx]
-        lam_w, U_w = np.linalg.eigh(kernel_matrix(XL, kernel=self.kernel, **self._params))
-        keep = lam_w > 1e-10 * max(lam_w.max(), np.finfo(float).tiny)
-        nmap = U_w[:, keep] / np.sqrt(lam_w[keep])  # Phi(x) = k(x, X_L) @ nmap
+        XL = X[landmark_indices(n, r, rng)]
+        nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
         Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
         # Thin SVD through the r x r Gram matrix: Phi = U S V^T.
         s2, Vs = np.linalg.eigh(Phi.T @ Phi)

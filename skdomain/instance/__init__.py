@@ -1,5 +1,5 @@
 """Instance-based adaptation: reweighting source rows."""
 
-from ._kmm import KMM, kmm_objective, nystroem_factor
+from ._kmm import KMM, kmm_objective
 
-__all__ = ["KMM", "kmm_objective", "nystroem_factor"]
+__all__ = ["KMM", "kmm_objective"]

@@ -7,16 +7,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import DelegateMixin, DomainRequestMixin, default_estimator, delegate_tags, task_of
 from ..exceptions import SolverError
-from ..metrics._kernels import KERNELS, kernel_matrix, kernel_params, resolve_gamma
+from ..metrics._kernels import KERNELS, kernel_matrix, kernel_params, nystroem_factor, resolve_gamma
 from ..utils._domains import check_domains
 
-__all__ = ["KMM", "kmm_objective", "nystroem_factor"]
+__all__ = ["KMM", "kmm_objective"]
 
 _BLOCK = 2**22  # kernel entries per block (32 MiB of float64)
 
@@ -54,10 +53,17 @@ def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=
     beta : array-like of shape (n_source,)
         Source weights.
     X_source : array-like of shape (n_source, n_features)
+        Source rows :math:`x_i`.
     X_target : array-like of shape (n_target, n_features)
-    kernel, gamma, degree, coef0
-        The kernel, as in :class:`KMM` (``gamma=None`` resolves by the median
-        heuristic on the pooled rows).
+        Target rows :math:`x'_j`.
+    kernel : str or callable, default="rbf"
+        Kernel :math:`k`, as in :class:`KMM`.
+    gamma : float, default=None
+        Kernel coefficient; ``None`` applies the median heuristic to the pooled rows.
+    degree : int, default=3
+        Degree of the polynomial kernel.
+    coef0 : float, default=1.0
+        Independent term of the polynomial and sigmoid kernels.
 
     Returns
     -------
@@ -72,30 +78,6 @@ def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=
     params = kernel_params(kernel, gamma, degree, coef0)
     kappa = Xs.shape[0] / Xt.shape[0] * _kernel_row_sums(Xs, Xt, kernel, params)
     return 0.5 * _kernel_quad(Xs, beta, kernel, params) - kappa @ beta
-
-
-def nystroem_factor(X, n_components, *, kernel="rbf", params=None, random_state=None, rcond=1e-10):
-    r"""Nyström factor :math:`\Phi` with :math:`K \approx \Phi\Phi^\top`, of shape (n, r).
-
-    ``n_components`` landmark rows are drawn uniformly (seeded); with
-    :math:`C = k(X, X_L)` and :math:`W = k(X_L, X_L) = U\Lambda U^\top`,
-    :math:`\Phi = C U \Lambda^{-1/2}` over the eigenvalues above ``rcond * max``.
-
-    Returns
-    -------
-    Phi : ndarray of shape (n_samples, r)
-    landmarks : ndarray of int
-        Row indices of the landmarks in ``X``.
-    """
-    params = params or {}
-    n = X.shape[0]
-    rng = check_random_state(random_state)
-    idx = np.sort(rng.choice(n, size=min(n_components, n), replace=False))
-    W = kernel_matrix(X[idx], kernel=kernel, **params)
-    lam, U = np.linalg.eigh(W)
-    keep = lam > rcond * max(lam.max(), np.finfo(float).tiny)
-    C = kernel_matrix(X, X[idx], kernel=kernel, **params)
-    return C @ (U[:, keep] / np.sqrt(lam[keep])), idx
 
 
 def _fit_weighted(estimator, X, y, sample_weight):
@@ -176,7 +158,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         objective within 1% of the dense optimum at :math:`n_s = 5000`
         (``benchmarks/bench_kmm_rank.py``).
     solver : str, default="CLARABEL"
-        cvxpy solver name (an installed QP solver: ``"CLARABEL"``, ``"OSQP"``,
+        The cvxpy solver's name (an installed QP solver: ``"CLARABEL"``, ``"OSQP"``,
         ``"SCS"``, ...).
     solver_options : dict, default=None
         Keyword arguments for the solver (passed to ``cvxpy.Problem.solve``).
@@ -296,7 +278,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         sample_weight = np.zeros(d.X.shape[0])
         sample_weight[src] = weights
         sample_weight[d.target & d.labeled] = 1.0
-        keep = sample_weight > 0
+        keep = d.labeled  # every source row (weight beta_i, possibly 0) and labeled target row
         self.estimator_ = clone(base)
         _fit_weighted(self.estimator_, d.X[keep], d.y[keep], sample_weight[keep])
         self.weights_ = weights
@@ -336,8 +318,8 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         lowrank = self.n_components is not None and n_s > self.n_components
         if lowrank:
             Phi, _ = nystroem_factor(
-                Xs, self.n_components, kernel=self.kernel, params=params,
-                random_state=self.random_state,
+                Xs, self.n_components, kernel=self.kernel, gamma=self.gamma_,
+                degree=self.degree, coef0=self.coef0, random_state=self.random_state,
             )
             z = cp.Variable(Phi.shape[1])
             quad = cp.sum_squares(z)
@@ -354,8 +336,9 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
             cp.sum(beta) >= n_s * (1.0 - eps),
         ]
         problem = cp.Problem(objective, constraints)
+        others = [o for o in ("CLARABEL", "OSQP", "SCS") if o != solver and o in cp.installed_solvers()]
         hint = (
-            "Try another solver (solver='OSQP' or 'SCS'), a different gamma, "
+            f"Try another solver ({' or '.join(repr(o) for o in others)}), a different gamma, "
             "a larger B or eps, or n_components=None for the exact dense problem."
         )
         try:
@@ -377,7 +360,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
                 f"KMM: the {solver} solver returned status {status!r}; the weights may "
                 f"miss the optimum or the constraints slightly. {hint}",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         b = np.asarray(beta.value, dtype=np.float64)
         if not np.all(np.isfinite(b)):
@@ -389,7 +372,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
                 f"KMM: the {solver} solution violates the constraints by {violation:.3g} "
                 f"(status {status!r}); weights are clipped to [0, B]. {hint}",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         b = np.clip(b, 0.0, self.B)
         self.objective_ = float(problem.value) / scale

@@ -5,6 +5,13 @@ from ._kernels import (
     median_heuristic_gamma,
     median_sq_distance,
     multiscale_gammas,
+    nystroem_factor,
 )
 
-__all__ = ["kernel_matrix", "median_heuristic_gamma", "median_sq_distance", "multiscale_gammas"]
+__all__ = [
+    "kernel_matrix",
+    "median_heuristic_gamma",
+    "median_sq_distance",
+    "multiscale_gammas",
+    "nystroem_factor",
+]

@@ -13,7 +13,13 @@ import numpy as np
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_random_state
 
-__all__ = ["median_sq_distance", "median_heuristic_gamma", "multiscale_gammas", "kernel_matrix"]
+__all__ = [
+    "median_sq_distance",
+    "median_heuristic_gamma",
+    "multiscale_gammas",
+    "kernel_matrix",
+    "nystroem_factor",
+]
 
 KERNELS = ("rbf", "laplacian", "linear", "poly", "polynomial", "sigmoid", "cosine")
 
@@ -24,9 +30,11 @@ def median_sq_distance(X, *, max_samples=1000, random_state=0):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        The pooled sample.
     max_samples : int, default=1000
         Rows used at most (a seeded uniform subsample above it).
     random_state : int, RandomState instance or None, default=0
+        Seeds the subsample.
 
     Returns
     -------
@@ -50,6 +58,20 @@ def median_sq_distance(X, *, max_samples=1000, random_state=0):
 def median_heuristic_gamma(X, *, max_samples=1000, random_state=0):
     """RBF ``gamma`` by the median heuristic: ``1 / median ||x_i - x_j||^2``.
 
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The pooled sample.
+    max_samples : int, default=1000
+        Rows used at most (a seeded uniform subsample above it).
+    random_state : int, RandomState instance or None, default=0
+        Seeds the subsample.
+
+    Returns
+    -------
+    gamma : float
+        ``1 / median_sq_distance(X)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -64,6 +86,19 @@ def multiscale_gammas(X, *, scales=(-3, -2, -1, 0, 1), **kwargs):
     """Gammas spread around the median heuristic: ``gamma_0 / 2**k`` for ``k`` in ``scales``.
 
     ``k`` multiplies the squared bandwidth ``sigma^2`` by ``2**k``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The pooled sample.
+    scales : sequence of int, default=(-3, -2, -1, 0, 1)
+        Powers of two applied to ``sigma^2``.
+    **kwargs : dict
+        Passed to :func:`median_heuristic_gamma`.
+
+    Returns
+    -------
+    gammas : ndarray of shape (len(scales),)
     """
     g0 = median_heuristic_gamma(X, **kwargs)
     return np.array([g0 / 2.0**k for k in scales])
@@ -91,5 +126,79 @@ def kernel_params(kernel, gamma, degree, coef0):
 
 
 def kernel_matrix(A, B=None, *, kernel="rbf", **params):
-    """Kernel matrix ``k(A, B)`` (float64) through scikit-learn's pairwise kernels."""
+    """Kernel matrix ``k(A, B)`` (float64) through scikit-learn's pairwise kernels.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_a, n_features)
+        Rows of the matrix.
+    B : ndarray of shape (n_b, n_features), default=None
+        Columns of the matrix; ``None`` means ``A``.
+    kernel : str or callable, default="rbf"
+        A :func:`sklearn.metrics.pairwise.pairwise_kernels` metric.
+    **params : dict
+        Kernel parameters (``gamma``, ``degree``, ``coef0``).
+
+    Returns
+    -------
+    K : ndarray of shape (n_a, n_b)
+    """
     return np.asarray(pairwise_kernels(A, B, metric=kernel, **params), dtype=np.float64)
+
+
+def nystroem_map(landmarks, *, kernel="rbf", params=None, rcond=1e-10):
+    """``M`` such that ``Phi(x) = k(x, landmarks) @ M`` is the Nyström feature map (private)."""
+    lam, U = np.linalg.eigh(kernel_matrix(landmarks, kernel=kernel, **(params or {})))
+    keep = lam > rcond * max(lam.max(), np.finfo(float).tiny)
+    return U[:, keep] / np.sqrt(lam[keep])
+
+
+def nystroem_factor(
+    X, n_components, *, kernel="rbf", gamma=None, degree=3, coef0=1.0, random_state=None,
+    rcond=1e-10,
+):
+    r"""Nyström factor :math:`\Phi` with :math:`K \approx \Phi\Phi^\top`.
+
+    ``n_components`` landmark rows are drawn uniformly (seeded); with
+    :math:`C = k(X, X_L)` and :math:`W = k(X_L, X_L) = U\Lambda U^\top`,
+    :math:`\Phi = C U \Lambda^{-1/2}` over the eigenvalues above ``rcond * max``.
+    With every row as a landmark, :math:`\Phi\Phi^\top = K` up to ``rcond``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Rows of :math:`K`.
+    n_components : int
+        Number of landmarks :math:`r` (at most ``n_samples``).
+    kernel : str or callable, default="rbf"
+        Kernel, as in :func:`kernel_matrix`.
+    gamma : float, default=None
+        Kernel coefficient; ``None`` applies the median heuristic to ``X`` (RBF and
+        Laplacian kernels), as every estimator of skdomain does.
+    degree : int, default=3
+        Degree of the polynomial kernel.
+    coef0 : float, default=1.0
+        Independent term of the polynomial and sigmoid kernels.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the choice of landmarks.
+    rcond : float, default=1e-10
+        Relative cut-off on the eigenvalues of :math:`W`.
+
+    Returns
+    -------
+    Phi : ndarray of shape (n_samples, r)
+        The factor (``r`` is at most ``n_components``).
+    landmarks : ndarray of int
+        Row indices of the landmarks in ``X``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    params = kernel_params(kernel, resolve_gamma(kernel, gamma, X), degree, coef0)
+    idx = landmark_indices(X.shape[0], n_components, random_state)
+    nmap = nystroem_map(X[idx], kernel=kernel, params=params, rcond=rcond)
+    return kernel_matrix(X, X[idx], kernel=kernel, **params) @ nmap, idx
+
+
+def landmark_indices(n, n_components, random_state):
+    """Sorted uniform choice of ``min(n_components, n)`` row indices (private)."""
+    rng = check_random_state(random_state)
+    return np.sort(rng.choice(n, size=min(n_components, n), replace=False))

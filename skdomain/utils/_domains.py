@@ -279,7 +279,7 @@ def check_domains(
             f"No target rows (no sample_domain < 0 and no masked label): {name} "
             "is fitted without adaptation.",
             DomainWarning,
-            stacklevel=3,
+            stacklevel=4,  # check_domains <- fit <- scikit-learn's _fit_context <- caller
         )
     return DomainData(X, y, sd, labeled, has_target)
 

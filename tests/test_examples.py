@@ -1,0 +1,25 @@
+"""Every gallery example runs, in its quick mode (as in CI; the docs show the full runs)."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = sorted((pathlib.Path(__file__).parents[1] / "examples").glob("plot_*.py"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(path, tmp_path):
+    pytest.importorskip("matplotlib")
+    env = dict(os.environ, SKDOMAIN_DOCS_QUICK="1", MPLBACKEND="Agg")
+    res = subprocess.run(
+        [sys.executable, str(path)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=600,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+
+
+def test_examples_exist():
+    assert {p.name for p in EXAMPLES} >= {"plot_kmm_weights.py", "plot_tca_embedding.py"}
