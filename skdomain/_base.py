@@ -93,10 +93,12 @@ class DelegateMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to predict or embed; each is treated as a target-domain row.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predictions, one per row, in input order.
         """
         return self._delegate("predict", X)
 
@@ -107,10 +109,12 @@ class DelegateMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to predict or embed; each is treated as a target-domain row.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities, one row per input row, columns in the order of ``classes_``.
         """
         return self._delegate("predict_proba", X)
 
@@ -121,10 +125,12 @@ class DelegateMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to predict or embed; each is treated as a target-domain row.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Log class probabilities, columns in the order of ``classes_``.
         """
         return self._delegate("predict_log_proba", X)
 
@@ -135,10 +141,12 @@ class DelegateMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to predict or embed; each is treated as a target-domain row.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values, one row per input row.
         """
         return self._delegate("decision_function", X)
 
@@ -151,12 +159,16 @@ class DelegateMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to predict or embed; each is treated as a target-domain row.
         y : array-like of shape (n_samples,)
+            Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows scored (masked rows are dropped with their weights).
 
         Returns
         -------
         score : float
+            Mean score over the labeled rows.
         """
         from sklearn.utils.validation import check_is_fitted, validate_data
 

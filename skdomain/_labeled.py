@@ -69,6 +69,7 @@ class LabeledOnly(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEst
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows of every domain, source and target.
         y : array-like of shape (n_samples,)
             Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
         sample_domain : array-like of int, shape (n_samples,), default=None
@@ -81,6 +82,7 @@ class LabeledOnly(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEst
         Returns
         -------
         self : LabeledOnly
+            The fitted estimator.
         """
         base = default_estimator(self.estimator)
         d = check_domains(

@@ -32,7 +32,9 @@ def test_covariate_shift_moves_inputs_not_the_rule():
 
 
 def test_target_shift_changes_class_proportions():
-    _, _, sd, y_true = make_domain_shift(3000, 3000, shift="target", random_state=0, return_target_labels=True)
+    _, _, sd, y_true = make_domain_shift(
+        3000, 3000, shift="target", random_state=0, return_target_labels=True
+    )
     assert abs(y_true[sd >= 0].mean() - 0.5) < 0.05
     assert abs(y_true[sd < 0].mean() - 0.7) < 0.05
 

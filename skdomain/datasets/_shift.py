@@ -83,6 +83,7 @@ def make_domain_shift(
     return_target_labels : bool, default=False
         Also return the unmasked labels, for evaluation.
     random_state : int, RandomState instance or None, default=None
+        Seeds the generator, for reproducible output.
 
     Returns
     -------

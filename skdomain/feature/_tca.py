@@ -93,8 +93,10 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     :math:`W^\top (KLK + \mu I) W = I`, so that :math:`W^\top KHK W =
     \operatorname{diag}(\lambda)` and the embedded variance of component
     :math:`j` is :math:`\lambda_j / n`: components come out ordered by importance
-    (standardise them downstream if equal scales are wanted). Since :math:`KLK = u u^\top` with :math:`u = Ke` has rank
-    one, :math:`(KLK + \mu I)^{-1/2}` is the identity plus a rank-one term, and the
+    (standardise them downstream if equal scales are wanted).
+
+    Since :math:`KLK = u u^\top` with :math:`u = Ke` has rank one,
+    :math:`(KLK + \mu I)^{-1/2}` is the identity plus a rank-one term, and the
     problem becomes the top eigenvectors of the symmetric :math:`M^\top M`,
     :math:`M = H K (KLK + \mu I)^{-1/2}`, found by Lanczos iterations whose
     products cost two products with :math:`K` (never an ``eigh`` of a
@@ -223,6 +225,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Returns
         -------
         self : TCA
+            The fitted estimator.
         """
         d = check_domains(X, y, sample_domain, task="infer", estimator=self)
         X = d.X
@@ -312,10 +315,12 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to predict or embed; each is treated as a target-domain row.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
+            The embedding :math:`k(X, X_{fit}) W`, one row per input row, in input order.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
@@ -327,12 +332,16 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows of every domain, source and target.
         y : array-like of shape (n_samples,), default=None
+            Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
         sample_domain : array-like of int, shape (n_samples,), default=None
+            Domain ids, ``>= 0`` source and ``< 0`` target; inferred from masked labels when omitted.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
+            The embedding :math:`k(X, X_{fit}) W`, one row per input row, in input order.
         """
         return self.fit(X, y, sample_domain=sample_domain).transform(X)
 

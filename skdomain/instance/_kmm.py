@@ -264,6 +264,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         self : KMM
+            The fitted estimator.
         """
         base = default_estimator(self.estimator)
         task = task_of(base)

@@ -99,6 +99,7 @@ def multiscale_gammas(X, *, scales=(-3, -2, -1, 0, 1), **kwargs):
     Returns
     -------
     gammas : ndarray of shape (len(scales),)
+        One ``gamma`` per scale.
     """
     g0 = median_heuristic_gamma(X, **kwargs)
     return np.array([g0 / 2.0**k for k in scales])
@@ -142,6 +143,7 @@ def kernel_matrix(A, B=None, *, kernel="rbf", **params):
     Returns
     -------
     K : ndarray of shape (n_a, n_b)
+        The kernel matrix.
     """
     return np.asarray(pairwise_kernels(A, B, metric=kernel, **params), dtype=np.float64)
 

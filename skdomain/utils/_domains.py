@@ -110,6 +110,7 @@ def labeled_mask(y, task="classification"):
     Returns
     -------
     labeled : ndarray of shape (n_samples,), dtype bool
+        True where the label is not masked.
     """
     _check_task(task)
     y = np.asarray(y)
@@ -323,8 +324,11 @@ def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        All rows, sources first (in the order given), then targets.
     y : ndarray of shape (n_samples,)
+        Labels of those rows, target labels masked where not given.
     sample_domain : ndarray of shape (n_samples,), dtype int
+        Domain id of every row: ``0, 1, ...`` per source, ``-1, -2, ...`` per target.
 
     Examples
     --------
@@ -373,7 +377,9 @@ def split_domains(X, y=None, sample_domain=None, *, task="classification"):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        Rows of every domain, source and target.
     y : array-like of shape (n_samples,), default=None
+        Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
     sample_domain : array-like of int, default=None
         Inferred from masked labels when omitted.
     task : {"classification", "regression"}, default="classification"
