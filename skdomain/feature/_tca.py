@@ -3,7 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import linalg
 from scipy.sparse.linalg import LinearOperator, eigsh
 from sklearn.base import (
     BaseEstimator,
@@ -26,6 +25,7 @@ from ..metrics._kernels import (
     resolve_gamma,
 )
 from ..utils._domains import check_domains
+from ..utils._linalg import eigh
 
 __all__ = ["TCA"]
 
@@ -56,7 +56,7 @@ def _top_eigvecs(matvec, n, k, random_state):
     """
     if n <= _DENSE_MAX or k >= n - 1:
         C = matvec(np.eye(n))
-        lam, V = linalg.eigh((C + C.T) / 2, subset_by_index=[n - k, n - 1])
+        lam, V = eigh((C + C.T) / 2, subset_by_index=[n - k, n - 1])
     else:
         op = LinearOperator((n, n), matvec=matvec, matmat=matvec, dtype=np.float64)
         v0 = _init_arpack_v0(n, check_random_state(random_state))
@@ -282,7 +282,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
         Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
         # Thin SVD through the r x r Gram matrix: Phi = U S V^T.
-        s2, Vs = np.linalg.eigh(Phi.T @ Phi)
+        s2, Vs = eigh(Phi.T @ Phi)
         good = s2 > 1e-10 * s2.max()
         s2, Vs = s2[good], Vs[:, good]
         if m > s2.size:
@@ -300,7 +300,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             g = s2 * (U.T @ e)  # S^2 U^T e
             Bm += np.outer(g, g)
         A = (A + A.T) / 2
-        lam, a = linalg.eigh(A, Bm, subset_by_index=[s.size - m, s.size - 1])
+        lam, a = eigh(A, Bm, subset_by_index=[s.size - m, s.size - 1])
         order = np.argsort(lam)[::-1]
         lam, a = lam[order], a[:, order]
         # transform: Phi(x) V S a  (= k(x, X) W with W = U a, K = Phi Phi^T)

@@ -13,6 +13,8 @@ import numpy as np
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_random_state
 
+from ..utils._linalg import eigh
+
 __all__ = [
     "median_sq_distance",
     "median_heuristic_gamma",
@@ -150,7 +152,7 @@ def kernel_matrix(A, B=None, *, kernel="rbf", **params):
 
 def nystroem_map(landmarks, *, kernel="rbf", params=None, rcond=1e-10):
     """``M`` such that ``Phi(x) = k(x, landmarks) @ M`` is the Nyström feature map (private)."""
-    lam, U = np.linalg.eigh(kernel_matrix(landmarks, kernel=kernel, **(params or {})))
+    lam, U = eigh(kernel_matrix(landmarks, kernel=kernel, **(params or {})))
     keep = lam > rcond * max(lam.max(), np.finfo(float).tiny)
     return U[:, keep] / np.sqrt(lam[keep])
 
