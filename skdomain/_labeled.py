@@ -23,7 +23,7 @@ class LabeledOnly(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEst
     ----------
     estimator : estimator object, default=None
         The supervised estimator; ``None`` means
-        :class:`~sklearn.linear_model.LogisticRegression`. A regressor makes this a
+        :class:`~sklearn.linear_model.LogisticRegression` with ``max_iter=1000``. A regressor makes this a
         regressor (masked labels are then NaN).
 
     Attributes

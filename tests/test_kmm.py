@@ -192,3 +192,15 @@ def test_kmm_regressor_reduces_target_error():
     err_src = mean_squared_error(y_true[t], src.predict(X[t]))
     err_kmm = mean_squared_error(y_true[t], kmm.predict(X[t]))
     assert err_kmm < 0.7 * err_src
+
+
+def test_compressed_factor_keeps_the_kernel_and_drops_tiny_directions():
+    from skdomain.instance._kmm import _compress_factor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 2))
+    Phi, _ = nystroem_factor(X, 200, gamma=0.5, random_state=0)
+    small = _compress_factor(Phi)
+    assert small.shape[1] < Phi.shape[1]
+    K = Phi @ Phi.T
+    np.testing.assert_allclose(small @ small.T, K, atol=1e-5 * np.abs(K).max())

@@ -14,6 +14,7 @@ from .._base import DelegateMixin, DomainRequestMixin, default_estimator, delega
 from ..exceptions import SolverError
 from ..metrics._kernels import KERNELS, kernel_matrix, kernel_params, nystroem_factor, resolve_gamma
 from ..utils._domains import check_domains
+from ..utils._linalg import eigh
 
 __all__ = ["KMM", "kmm_objective"]
 
@@ -80,6 +81,23 @@ def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=
     return 0.5 * _kernel_quad(Xs, beta, kernel, params) - kappa @ beta
 
 
+_FACTOR_RTOL = 1e-7
+
+
+def _compress_factor(Phi, rtol=_FACTOR_RTOL):
+    r"""Keep the leading directions of :math:`\Phi` (thin SVD), :math:`\sigma^2 > rtol\,\sigma_1^2`.
+
+    Returns :math:`\Phi V_k = U_k S_k`, so that :math:`\Phi_k \Phi_k^\top` is the best
+    rank-:math:`k` approximation of :math:`\Phi\Phi^\top`. Each column becomes one
+    dense row of the QP's constraint matrix, and Clarabel slows down 4-5x per
+    iteration past about 78 dense rows (``benchmarks/bench_kmm_rank.py``); directions
+    below ``rtol`` change the objective by less than 1e-6 relative there.
+    """
+    s2, V = eigh(Phi.T @ Phi)
+    keep = s2 > rtol * s2.max()
+    return Phi @ V[:, keep]
+
+
 def _fit_weighted(estimator, X, y, sample_weight):
     """Fit ``estimator`` with ``sample_weight``; for a Pipeline they reach its last step.
 
@@ -129,7 +147,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
     estimator : estimator object, default=None
         Fitted on the weighted rows; must accept ``sample_weight`` in ``fit``
         (for a :class:`~sklearn.pipeline.Pipeline`, its last step). ``None``
-        means :class:`~sklearn.linear_model.LogisticRegression`. A regressor
+        means :class:`~sklearn.linear_model.LogisticRegression` with ``max_iter=1000``. A regressor
         makes KMM a regressor (unlabeled rows then carry NaN labels).
     kernel : {"rbf", "laplacian", "linear", "poly", "sigmoid", "cosine"} or callable, default="rbf"
         Kernel :math:`k`.
@@ -154,9 +172,12 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         (landmarks drawn from the source rows), used when :math:`n_s > r`. The QP
         then carries :math:`O(n_s r)` data instead of :math:`O(n_s^2)`:
         :math:`\tfrac12\|z\|^2 - \kappa^\top\beta` with :math:`z = \Phi^\top\beta`.
-        ``None`` always solves the exact dense problem. The default keeps the exact
-        objective within 1% of the dense optimum at :math:`n_s = 5000`
-        (``benchmarks/bench_kmm_rank.py``).
+        ``None`` always solves the exact dense problem. The factor is then
+        compressed to its leading directions (thin SVD, squared singular values
+        above :math:`10^{-7}` of the largest), which keeps the QP small. The default
+        keeps the exact objective within 1% of the dense optimum and target
+        accuracy within 1 point of it at :math:`n_s = 5000`
+        (``benchmarks/bench_kmm_rank.py``; see the benchmarks page of the docs).
     solver : str, default="CLARABEL"
         The cvxpy solver's name (an installed QP solver: ``"CLARABEL"``, ``"OSQP"``,
         ``"SCS"``, ...).
@@ -322,6 +343,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
                 Xs, self.n_components, kernel=self.kernel, gamma=self.gamma_,
                 degree=self.degree, coef0=self.coef0, random_state=self.random_state,
             )
+            Phi = _compress_factor(Phi)
             z = cp.Variable(Phi.shape[1])
             quad = cp.sum_squares(z)
             extra = [z == np.sqrt(scale) * (Phi.T @ beta)]
