@@ -21,6 +21,7 @@ from ..metrics._kernels import (
     kernel_matrix,
     kernel_params,
     landmark_indices,
+    leading_directions,
     nystroem_map,
     resolve_gamma,
 )
@@ -282,9 +283,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
         Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
         # Thin SVD through the r x r Gram matrix: Phi = U S V^T.
-        s2, Vs = eigh(Phi.T @ Phi)
-        good = s2 > 1e-10 * s2.max()
-        s2, Vs = s2[good], Vs[:, good]
+        s2, Vs = leading_directions(Phi, 1e-10)
         if m > s2.size:
             raise ValueError(
                 f"n_components={m} exceeds the numerical rank {s2.size} of the "

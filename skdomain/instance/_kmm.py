@@ -12,9 +12,15 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import DelegateMixin, DomainRequestMixin, default_estimator, delegate_tags, task_of
 from ..exceptions import SolverError
-from ..metrics._kernels import KERNELS, kernel_matrix, kernel_params, nystroem_factor, resolve_gamma
+from ..metrics._kernels import (
+    KERNELS,
+    kernel_matrix,
+    kernel_params,
+    leading_directions,
+    nystroem_factor,
+    resolve_gamma,
+)
 from ..utils._domains import check_domains
-from ..utils._linalg import eigh
 
 __all__ = ["KMM", "kmm_objective"]
 
@@ -93,9 +99,7 @@ def _compress_factor(Phi, rtol=_FACTOR_RTOL):
     iteration past about 78 dense rows (``benchmarks/bench_kmm_rank.py``); directions
     below ``rtol`` change the objective by less than 1e-6 relative there.
     """
-    s2, V = eigh(Phi.T @ Phi)
-    keep = s2 > rtol * s2.max()
-    return Phi @ V[:, keep]
+    return Phi @ leading_directions(Phi, rtol)[1]
 
 
 def _fit_weighted(estimator, X, y, sample_weight):

@@ -202,6 +202,17 @@ def nystroem_factor(
     return kernel_matrix(X, X[idx], kernel=kernel, **params) @ nmap, idx
 
 
+def leading_directions(Phi, rtol):
+    """Eigenpairs of ``Phi^T Phi`` above ``rtol`` times the largest (private).
+
+    ``Phi = U S V^T`` (thin SVD): returns ``s2 = diag(S)^2`` and ``V`` restricted to
+    the directions with ``s2 > rtol * max(s2)``.
+    """
+    s2, V = eigh(Phi.T @ Phi)
+    keep = s2 > rtol * s2.max()
+    return s2[keep], V[:, keep]
+
+
 def landmark_indices(n, n_components, random_state):
     """Sorted uniform choice of ``min(n_components, n)`` row indices (private)."""
     rng = check_random_state(random_state)
