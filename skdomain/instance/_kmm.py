@@ -16,6 +16,8 @@ from ..metrics._kernels import (
     KERNELS,
     kernel_matrix,
     kernel_params,
+    kernel_quad,
+    kernel_row_sums,
     leading_directions,
     nystroem_factor,
     resolve_gamma,
@@ -23,31 +25,6 @@ from ..metrics._kernels import (
 from ..utils._domains import check_domains
 
 __all__ = ["KMM", "kmm_objective"]
-
-_BLOCK = 2**22  # kernel entries per block (32 MiB of float64)
-
-
-def _row_blocks(n_rows, n_cols):
-    step = max(1, _BLOCK // max(n_cols, 1))
-    for start in range(0, n_rows, step):
-        yield slice(start, min(start + step, n_rows))
-
-
-def _kernel_row_sums(A, B, kernel, params):
-    """``k(A, B) @ 1`` blockwise, in O(block) memory."""
-    out = np.empty(A.shape[0])
-    for s in _row_blocks(A.shape[0], B.shape[0]):
-        out[s] = kernel_matrix(A[s], B, kernel=kernel, **params).sum(axis=1)
-    return out
-
-
-def _kernel_quad(A, beta, kernel, params):
-    """``beta^T k(A, A) beta`` blockwise, in O(block) memory."""
-    total = 0.0
-    for s in _row_blocks(A.shape[0], A.shape[0]):
-        total += beta[s] @ (kernel_matrix(A[s], A, kernel=kernel, **params) @ beta)
-    return float(total)
-
 
 def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=3, coef0=1.0):
     r"""Exact KMM objective :math:`\tfrac12 \beta^\top K \beta - \kappa^\top \beta`.
@@ -83,8 +60,8 @@ def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=
     beta = np.asarray(beta, dtype=np.float64)
     gamma = resolve_gamma(kernel, gamma, np.vstack([Xs, Xt]))
     params = kernel_params(kernel, gamma, degree, coef0)
-    kappa = Xs.shape[0] / Xt.shape[0] * _kernel_row_sums(Xs, Xt, kernel, params)
-    return 0.5 * _kernel_quad(Xs, beta, kernel, params) - kappa @ beta
+    kappa = Xs.shape[0] / Xt.shape[0] * kernel_row_sums(Xs, Xt, kernel=kernel, params=params)
+    return 0.5 * kernel_quad(Xs, beta, kernel=kernel, params=params) - kappa @ beta
 
 
 _FACTOR_RTOL = 1e-7
@@ -335,7 +312,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         eps = (np.sqrt(n_s) - 1.0) / np.sqrt(n_s) if self.eps is None else self.eps
         self._check_feasible(n_s, eps)
         params = kernel_params(self.kernel, self.gamma_, self.degree, self.coef0)
-        kappa = n_s / n_t * _kernel_row_sums(Xs, Xt, self.kernel, params)
+        kappa = n_s / n_t * kernel_row_sums(Xs, Xt, kernel=self.kernel, params=params)
 
         # The objective is scaled by 1 / n_s^2 (the MMD scale) for the solver's sake;
         # the argmin is unchanged and ``objective_`` is reported unscaled.

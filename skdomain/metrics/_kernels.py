@@ -150,6 +150,42 @@ def kernel_matrix(A, B=None, *, kernel="rbf", **params):
     return np.asarray(pairwise_kernels(A, B, metric=kernel, **params), dtype=np.float64)
 
 
+_BLOCK = 2**22  # kernel entries per block (32 MiB of float64)
+
+
+def row_blocks(n_rows, n_cols):
+    """Slices of rows such that a block of ``k(A[s], B)`` holds at most ``_BLOCK`` entries."""
+    step = max(1, _BLOCK // max(n_cols, 1))
+    for start in range(0, n_rows, step):
+        yield slice(start, min(start + step, n_rows))
+
+
+def kernel_row_sums(A, B=None, *, kernel="rbf", params=None, exclude_diagonal=False):
+    """``k(A, B) @ 1`` blockwise, in O(block) memory (private).
+
+    With ``B=None`` (``B = A``) and ``exclude_diagonal=True``, each row sum leaves out
+    its own term ``k(a_i, a_i)`` (for unbiased estimators).
+    """
+    params = params or {}
+    other = A if B is None else B
+    out = np.empty(A.shape[0])
+    for s in row_blocks(A.shape[0], other.shape[0]):
+        Kb = kernel_matrix(A[s], other, kernel=kernel, **params)
+        out[s] = Kb.sum(axis=1)
+        if exclude_diagonal and B is None:
+            out[s] -= Kb[np.arange(Kb.shape[0]), np.arange(s.start, s.stop)]
+    return out
+
+
+def kernel_quad(A, beta, *, kernel="rbf", params=None):
+    """``beta^T k(A, A) beta`` blockwise, in O(block) memory (private)."""
+    params = params or {}
+    total = 0.0
+    for s in row_blocks(A.shape[0], A.shape[0]):
+        total += beta[s] @ (kernel_matrix(A[s], A, kernel=kernel, **params) @ beta)
+    return float(total)
+
+
 def nystroem_map(landmarks, *, kernel="rbf", params=None, rcond=1e-10):
     """``M`` such that ``Phi(x) = k(x, landmarks) @ M`` is the Nyström feature map (private)."""
     lam, U = eigh(kernel_matrix(landmarks, kernel=kernel, **(params or {})))
