@@ -8,6 +8,7 @@ from ._kernels import (
     multiscale_gammas,
     nystroem_factor,
 )
+from ._ntg import negative_transfer_gap, plain_learner
 
 __all__ = [
     "kernel_matrix",
@@ -16,6 +17,8 @@ __all__ = [
     "mk_mmd",
     "mmd",
     "multiscale_gammas",
+    "negative_transfer_gap",
     "nystroem_factor",
+    "plain_learner",
     "proxy_a_distance",
 ]
