@@ -27,6 +27,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 __all__ = [
     "DomainWarning",
     "DomainData",
+    "check_domain_labels",
     "check_domains",
     "infer_task",
     "labeled_mask",
@@ -179,6 +180,64 @@ def _check_y(y, n_samples, task):
     return y, labeled
 
 
+def check_domain_labels(y, sample_domain, n_samples, *, task="classification"):
+    """The label and domain part of :func:`check_domains`, for code without ``X``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or None
+        Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
+    sample_domain : array-like of int, shape (n_samples,), or None
+        Domain ids; inferred from masked labels when omitted.
+    n_samples : int
+        Number of rows.
+    task : {"classification", "regression", "infer"}, default="classification"
+        Masking convention of ``y``.
+
+    Returns
+    -------
+    y : ndarray or None
+        The labels (never modified).
+    sample_domain : ndarray of int
+        Given or inferred domain ids.
+    labeled : ndarray of bool
+        True where the label is not masked.
+    """
+    if task == "infer":
+        task = "classification" if y is None else infer_task(y)
+    _check_task(task)
+    if y is not None:
+        y, labeled = _check_y(y, n_samples, task)
+    else:
+        labeled = np.zeros(n_samples, dtype=bool)
+
+    if sample_domain is None:
+        if y is None:
+            sd = np.zeros(n_samples, dtype=np.int64)
+        else:
+            sd = np.where(labeled, 0, -1).astype(np.int64)
+    else:
+        sd = _check_sample_domain(sample_domain, n_samples)
+
+    source = sd >= 0
+    if not source.any():
+        raise ValueError(
+            "No source rows: at least one row needs sample_domain >= 0 "
+            "(or, when sample_domain is omitted, a label that is not masked)."
+        )
+    if y is not None:
+        bad = source & ~labeled
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            mask = "-1 (reserved for unlabeled rows)" if task == "classification" else "NaN"
+            raise ValueError(
+                f"{int(bad.sum())} source row(s) (sample_domain >= 0) are labeled {mask}, "
+                f"e.g. row {first}. Source rows need labels; re-encode a {{-1, 1}} problem "
+                "(e.g. to {0, 1}) or mark those rows as target (sample_domain < 0)."
+            )
+    return y, sd, labeled
+
+
 def check_domains(
     X,
     y=None,
@@ -240,38 +299,8 @@ def check_domains(
 
         X = check_array(X, **check_params)
     n_samples = X.shape[0]
-    if task == "infer":
-        task = "classification" if y is None else infer_task(y)
-
-    if y is not None:
-        y, labeled = _check_y(y, n_samples, task)
-    else:
-        labeled = np.zeros(n_samples, dtype=bool)
-
-    if sample_domain is None:
-        if y is None:
-            sd = np.zeros(n_samples, dtype=np.int64)
-        else:
-            sd = np.where(labeled, 0, -1).astype(np.int64)
-    else:
-        sd = _check_sample_domain(sample_domain, n_samples)
-
+    y, sd, labeled = check_domain_labels(y, sample_domain, n_samples, task=task)
     source = sd >= 0
-    if not source.any():
-        raise ValueError(
-            "No source rows: at least one row needs sample_domain >= 0 "
-            "(or, when sample_domain is omitted, a label that is not masked)."
-        )
-    if y is not None:
-        bad = source & ~labeled
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            mask = "-1 (reserved for unlabeled rows)" if task == "classification" else "NaN"
-            raise ValueError(
-                f"{int(bad.sum())} source row(s) (sample_domain >= 0) are labeled {mask}, "
-                f"e.g. row {first}. Source rows need labels; re-encode a {{-1, 1}} problem "
-                "(e.g. to {0, 1}) or mark those rows as target (sample_domain < 0)."
-            )
     has_target = bool((~source).any())
     if not has_target and warn_no_target:
         import warnings
