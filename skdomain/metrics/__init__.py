@@ -9,8 +9,20 @@ from ._kernels import (
     nystroem_factor,
 )
 from ._ntg import negative_transfer_gap, plain_learner
+from ._scorers import (
+    DeepEmbeddedValidationScorer,
+    ImportanceWeightedScorer,
+    PredictionEntropyScorer,
+    ReverseValidationScorer,
+    SupervisedTargetScorer,
+)
 
 __all__ = [
+    "DeepEmbeddedValidationScorer",
+    "ImportanceWeightedScorer",
+    "PredictionEntropyScorer",
+    "ReverseValidationScorer",
+    "SupervisedTargetScorer",
     "kernel_matrix",
     "median_heuristic_gamma",
     "median_sq_distance",

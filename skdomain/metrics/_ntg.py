@@ -58,8 +58,17 @@ def plain_learner(estimator):
     return clone(estimator)
 
 
+def _is_domain_aware(estimator):
+    """Whether ``estimator`` (or a step of it, for a Pipeline) takes ``sample_domain``."""
+    if isinstance(estimator, Pipeline):
+        return any(isinstance(step, DomainRequestMixin) for _, step in estimator.steps)
+    return isinstance(estimator, DomainRequestMixin)
+
+
 def _domain_fit_params(estimator, sample_domain):
-    """How ``sample_domain`` reaches ``estimator.fit`` with routing on or off."""
+    """How ``sample_domain`` reaches ``estimator.fit`` with routing on or off ({} if never)."""
+    if not _is_domain_aware(estimator):
+        return {}
     if _routing_enabled():
         return {"sample_domain": sample_domain}
     if isinstance(estimator, Pipeline):
@@ -68,7 +77,7 @@ def _domain_fit_params(estimator, sample_domain):
             for name, step in estimator.steps
             if isinstance(step, DomainRequestMixin)
         }
-    return {"sample_domain": sample_domain} if isinstance(estimator, DomainRequestMixin) else {}
+    return {"sample_domain": sample_domain}
 
 
 def _seed(estimator, seed):

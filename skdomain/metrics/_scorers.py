@@ -1,0 +1,225 @@
+"""Scorers for model selection without target labels (``scoring=`` in GridSearchCV).
+
+Each scorer is a small callable with scikit-learn's scorer signature
+``scorer(estimator, X, y, sample_domain=None) -> float`` (greater is better).
+Domains come from ``sample_domain`` when it is routed (metadata routing on: the
+scorers request it through :class:`sklearn.utils.metadata_routing.MetadataRequest`)
+or are inferred from the masked labels of ``y`` (routing off).
+"""
+
+import numpy as np
+from sklearn.base import clone, is_regressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from ..utils._domains import check_domain_labels
+from ._ntg import _domain_fit_params
+
+__all__ = [
+    "SupervisedTargetScorer",
+    "PredictionEntropyScorer",
+    "ImportanceWeightedScorer",
+    "DeepEmbeddedValidationScorer",
+    "ReverseValidationScorer",
+]
+
+
+class _DomainScorer:
+    """Domains from a routed ``sample_domain`` or from masked labels; public routing API."""
+
+    def get_metadata_routing(self):
+        """Request ``sample_domain`` in ``score`` (used when metadata routing is on).
+
+        Returns
+        -------
+        routing : MetadataRequest
+        """
+        request = MetadataRequest(owner=type(self).__name__)
+        request.score.add_request(param="sample_domain", alias=True)
+        return request
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    @staticmethod
+    def _domains(estimator, X, y, sample_domain):
+        task = "regression" if is_regressor(estimator) else "classification"
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        y, sd, labeled = check_domain_labels(y, sample_domain, n, task=task)
+        return np.asarray(X), y, sd >= 0, labeled, task
+
+
+def _rows_loss(estimator, X, y, task):
+    """Per-row loss: 0-1 loss (classification) or squared error (regression)."""
+    pred = estimator.predict(X)
+    if task == "regression":
+        return (np.asarray(pred, float) - np.asarray(y, float)) ** 2
+    return (pred != y).astype(float)
+
+
+def _density_ratio(Xs, Xt, domain_classifier):
+    r"""``w(x) = p_T(x) / p_S(x) = (n_s / n_t) P(t|x) / P(s|x)`` by a domain classifier."""
+    clf = clone(domain_classifier)
+    clf.fit(np.vstack([Xs, Xt]), np.r_[np.zeros(len(Xs)), np.ones(len(Xt))])
+    p = np.clip(clf.predict_proba(Xs)[:, 1], 1e-6, 1 - 1e-6)
+    return len(Xs) / len(Xt) * p / (1 - p)
+
+
+class SupervisedTargetScorer(_DomainScorer):
+    """Accuracy (classifier) or R² (regressor) on the *labeled target* rows.
+
+    For semi-supervised adaptation: the few target labels are the honest
+    criterion. Raises when the validation rows hold no labeled target row.
+
+    Examples
+    --------
+    >>> from skdomain.metrics import SupervisedTargetScorer
+    >>> SupervisedTargetScorer()
+    SupervisedTargetScorer()
+    """
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        keep = ~source & labeled
+        if not keep.any():
+            raise ValueError("SupervisedTargetScorer needs labeled target rows in the validation fold.")
+        pred = estimator.predict(X[keep])
+        if task == "regression":
+            return float(r2_score(y[keep], pred))
+        return float(accuracy_score(y[keep], pred))
+
+
+class PredictionEntropyScorer(_DomainScorer):
+    r"""Negative mean prediction entropy on the target rows: :math:`-\frac1{n_t}\sum_j H(p(\cdot|x'_j))`.
+
+    Confident predictions on the target score higher (an unsupervised
+    criterion; it can be fooled by confidently wrong models, so combine it with
+    others). Needs ``predict_proba``.
+    """
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        if not (~source).any():
+            raise ValueError("PredictionEntropyScorer needs target rows in the validation fold.")
+        p = np.clip(estimator.predict_proba(X[~source]), 1e-12, 1.0)
+        return float(np.mean(np.sum(p * np.log(p), axis=1)))
+
+
+class ImportanceWeightedScorer(_DomainScorer):
+    r"""Importance-weighted validation (Sugiyama et al., 2007): weighted source accuracy.
+
+    The target risk is estimated on the labeled source rows of the validation
+    fold, each weighted by the density ratio :math:`w(x) = p_T(x)/p_S(x)`,
+    estimated by a domain classifier fitted on the fold's source vs target rows:
+    :math:`w = \frac{n_s}{n_t}\frac{P(t \mid x)}{P(s \mid x)}`. The score is
+    :math:`1 - \sum_i w_i \ell_i / \sum_i w_i` for the 0-1 loss (classification),
+    :math:`-\sum_i w_i \ell_i / \sum_i w_i` for the squared error (regression).
+
+    Parameters
+    ----------
+    domain_classifier : classifier, default=None
+        Estimates :math:`P(t \mid x)`; ``None`` means a
+        :class:`~sklearn.linear_model.LogisticRegression`.
+
+    References
+    ----------
+    .. [1] M. Sugiyama, M. Krauledat and K.-R. Müller, "Covariate Shift Adaptation
+       by Importance Weighted Cross Validation", JMLR 8, 2007.
+    """
+
+    def __init__(self, domain_classifier=None):
+        self.domain_classifier = domain_classifier
+
+    def _parts(self, estimator, X, y, sample_domain):
+        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        src = source & labeled
+        if not src.any() or not (~source).any():
+            raise ValueError(f"{type(self).__name__} needs source and target rows in the fold.")
+        dc = LogisticRegression(max_iter=1000) if self.domain_classifier is None else self.domain_classifier
+        w = _density_ratio(X[src], X[~source], dc)
+        return w, _rows_loss(estimator, X[src], y[src], task), task
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        w, loss, task = self._parts(estimator, X, y, sample_domain)
+        risk = float(np.sum(w * loss) / np.sum(w))
+        return -risk if task == "regression" else 1.0 - risk
+
+
+class DeepEmbeddedValidationScorer(ImportanceWeightedScorer):
+    r"""Deep embedded validation (You et al., 2019): importance weighting with a control variate.
+
+    With weighted losses :math:`L_i = w_i \ell_i` over the labeled source rows of
+    the fold, the risk estimate is
+
+    .. math::
+
+        \hat R = \overline{L} + \eta\,\overline{w} - \eta, \qquad
+        \eta = -\frac{\widehat{\mathrm{Cov}}(L, w)}{\widehat{\mathrm{Var}}(w)},
+
+    which has lower variance than :math:`\overline{L}` because
+    :math:`\mathbb E[w] = 1`. The density ratio comes from a domain classifier
+    on the features given to the estimator (for a deep net, its embedding; pass a
+    pipeline's transformed rows for shallow ones). Score: :math:`1 - \hat R`
+    (classification) or :math:`-\hat R` (regression).
+
+    Parameters
+    ----------
+    domain_classifier : classifier, default=None
+        Estimates :math:`P(t \mid x)`; ``None`` means a
+        :class:`~sklearn.linear_model.LogisticRegression`.
+
+    References
+    ----------
+    .. [1] K. You, X. Wang, M. Long and M. I. Jordan, "Towards Accurate Model
+       Selection in Deep Unsupervised Domain Adaptation", ICML 2019.
+    """
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        w, loss, task = self._parts(estimator, X, y, sample_domain)
+        L = w * loss
+        var = np.var(w, ddof=1) if w.size > 1 else 0.0
+        eta = -np.cov(L, w, ddof=1)[0, 1] / var if var > 0 else 0.0
+        risk = float(L.mean() + eta * w.mean() - eta)
+        return -risk if task == "regression" else 1.0 - risk
+
+
+class ReverseValidationScorer(_DomainScorer):
+    """Reverse (circular) validation (Zhong et al., 2010).
+
+    The fitted estimator labels the target rows; a clone is then fitted the other
+    way round, the pseudo-labeled target rows as its source and the source rows
+    (labels masked) as its target, and scored on the true source labels:
+    accuracy (classification) or R² (regression). A model whose target
+    predictions carry the task back to the source scores higher.
+
+    References
+    ----------
+    .. [1] E. Zhong, W. Fan, Q. Yang, O. Verscheure and J. Ren, "Cross Validation
+       Framework to Choose amongst Models and Datasets for Transfer Learning",
+       ECML PKDD 2010.
+    """
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        src = source & labeled
+        if not src.any() or not (~source).any():
+            raise ValueError("ReverseValidationScorer needs source and target rows in the fold.")
+        Xr = np.vstack([X[~source], X[src]])
+        pseudo = estimator.predict(X[~source])
+        masked = np.full(src.sum(), np.nan if task == "regression" else -1)
+        yr = np.concatenate([pseudo, masked]) if task == "regression" else np.concatenate(
+            [pseudo, masked.astype(np.asarray(pseudo).dtype)]
+        )
+        sdr = np.r_[np.zeros(len(pseudo), dtype=int), -np.ones(src.sum(), dtype=int)]
+        reverse = clone(estimator)
+        params = _domain_fit_params(reverse, sdr)
+        if params:
+            reverse.fit(Xr, yr, **params)
+        else:  # a plain estimator: fitted on the pseudo-labeled rows only
+            reverse.fit(X[~source], pseudo)
+        pred = reverse.predict(X[src])
+        if task == "regression":
+            return float(r2_score(y[src], pred))
+        return float(accuracy_score(y[src], pred))
