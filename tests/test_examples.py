@@ -22,4 +22,5 @@ def test_example_runs(path, tmp_path):
 
 
 def test_examples_exist():
-    assert {p.name for p in EXAMPLES} >= {"plot_kmm_weights.py", "plot_tca_embedding.py"}
+    expected = {"plot_kmm_weights.py", "plot_tca_embedding.py", "plot_model_selection.py"}
+    assert {p.name for p in EXAMPLES} >= expected
