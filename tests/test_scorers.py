@@ -116,3 +116,12 @@ def test_routed_sample_domain_reaches_the_scorer():
         scores = cross_val_score(KMM(B=5.0), X, y, cv=cv, scoring=SupervisedTargetScorer(),
                                  params={"sample_domain": sd}, error_score="raise")
     assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_kmm_density_ratio_option(shifted):
+    models, Xv, yv, sdv, _ = shifted
+    scorer = ImportanceWeightedScorer(ratio="kmm", kmm_params={"B": 10.0})
+    s = {k: scorer(m, Xv, yv) for k, m in models.items()}
+    assert s["kmm"] > s["source only"]  # KMM's weights agree with the domain classifier's verdict
+    with pytest.raises(ValueError, match="ratio must be"):
+        ImportanceWeightedScorer(ratio="oracle")(models["kmm"], Xv, yv)

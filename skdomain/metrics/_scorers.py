@@ -9,6 +9,7 @@ or are inferred from the masked labels of ``y`` (routing off).
 
 import numpy as np
 from sklearn.base import clone, is_regressor
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.metadata_routing import MetadataRequest
@@ -112,8 +113,9 @@ class ImportanceWeightedScorer(_DomainScorer):
 
     The target risk is estimated on the labeled source rows of the validation
     fold, each weighted by the density ratio :math:`w(x) = p_T(x)/p_S(x)`,
-    estimated by a domain classifier fitted on the fold's source vs target rows:
-    :math:`w = \frac{n_s}{n_t}\frac{P(t \mid x)}{P(s \mid x)}`. The score is
+    estimated on the fold's source vs target rows, either by a domain classifier,
+    :math:`w = \frac{n_s}{n_t}\frac{P(t \mid x)}{P(s \mid x)}`, or by kernel mean
+    matching (:class:`~skdomain.KMM`'s weights :math:`\beta`). The score is
     :math:`1 - \sum_i w_i \ell_i / \sum_i w_i` for the 0-1 loss (classification),
     :math:`-\sum_i w_i \ell_i / \sum_i w_i` for the squared error (regression).
 
@@ -122,6 +124,11 @@ class ImportanceWeightedScorer(_DomainScorer):
     domain_classifier : classifier, default=None
         Estimates :math:`P(t \mid x)`; ``None`` means a
         :class:`~sklearn.linear_model.LogisticRegression`.
+    ratio : {"classifier", "kmm"}, default="classifier"
+        How the density ratio is estimated.
+    kmm_params : dict, default=None
+        Parameters of the :class:`~skdomain.KMM` used when ``ratio="kmm"``
+        (e.g. ``{"B": 10.0, "gamma": 0.5}``).
 
     References
     ----------
@@ -129,16 +136,34 @@ class ImportanceWeightedScorer(_DomainScorer):
        by Importance Weighted Cross Validation", JMLR 8, 2007.
     """
 
-    def __init__(self, domain_classifier=None):
+    def __init__(self, domain_classifier=None, *, ratio="classifier", kmm_params=None):
         self.domain_classifier = domain_classifier
+        self.ratio = ratio
+        self.kmm_params = kmm_params
+
+    def _weights(self, Xs, Xt):
+        if self.ratio == "kmm":
+            from ..instance import KMM
+
+            # the QP's weights only: a dummy inner estimator takes them
+            X = np.vstack([Xs, Xt])
+            y = np.r_[np.zeros(len(Xs), dtype=int), np.full(len(Xt), -1)]
+            sd = np.r_[np.zeros(len(Xs), dtype=int), -np.ones(len(Xt), dtype=int)]
+            kmm = KMM(DummyClassifier(), **(self.kmm_params or {})).fit(X, y, sample_domain=sd)
+            return kmm.weights_
+        if self.ratio != "classifier":
+            raise ValueError(f"ratio must be 'classifier' or 'kmm'; got {self.ratio!r}.")
+        dc = LogisticRegression(max_iter=1000) if self.domain_classifier is None else self.domain_classifier
+        return _density_ratio(Xs, Xt, dc)
 
     def _parts(self, estimator, X, y, sample_domain):
         X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
         src = source & labeled
         if not src.any() or not (~source).any():
             raise ValueError(f"{type(self).__name__} needs source and target rows in the fold.")
-        dc = LogisticRegression(max_iter=1000) if self.domain_classifier is None else self.domain_classifier
-        w = _density_ratio(X[src], X[~source], dc)
+        w = self._weights(X[src], X[~source])
+        if not np.sum(w) > 0:
+            raise ValueError(f"{type(self).__name__}: every density-ratio weight is 0.")
         return w, _rows_loss(estimator, X[src], y[src], task), task
 
     def __call__(self, estimator, X, y, sample_domain=None):
@@ -169,6 +194,10 @@ class DeepEmbeddedValidationScorer(ImportanceWeightedScorer):
     domain_classifier : classifier, default=None
         Estimates :math:`P(t \mid x)`; ``None`` means a
         :class:`~sklearn.linear_model.LogisticRegression`.
+    ratio : {"classifier", "kmm"}, default="classifier"
+        How the density ratio is estimated (as in :class:`ImportanceWeightedScorer`).
+    kmm_params : dict, default=None
+        Parameters of the :class:`~skdomain.KMM` used when ``ratio="kmm"``.
 
     References
     ----------
