@@ -23,6 +23,13 @@ class DomainRequestMixin:
     __metadata_request__fit = {"sample_domain": True}
 
 
+def routing_on():
+    """Whether scikit-learn's metadata routing is switched on (public config API)."""
+    import sklearn
+
+    return bool(sklearn.get_config().get("enable_metadata_routing", False))
+
+
 def default_estimator(estimator):
     """The inner estimator a meta-estimator uses: ``estimator``, or a LogisticRegression.
 

@@ -11,7 +11,6 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._arpack import _init_arpack_v0
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -60,7 +59,7 @@ def _top_eigvecs(matvec, n, k, random_state):
         lam, V = eigh((C + C.T) / 2, subset_by_index=[n - k, n - 1])
     else:
         op = LinearOperator((n, n), matvec=matvec, matmat=matvec, dtype=np.float64)
-        v0 = _init_arpack_v0(n, check_random_state(random_state))
+        v0 = check_random_state(random_state).uniform(-1.0, 1.0, n)  # seeded Lanczos start
         lam, V = eigsh(op, k=k, which="LA", v0=v0)
     order = np.argsort(lam)[::-1]
     return lam[order], V[:, order]

@@ -7,10 +7,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
-from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .._base import DelegateMixin, DomainRequestMixin, default_estimator, delegate_tags, task_of
+from .._base import (
+    DelegateMixin,
+    DomainRequestMixin,
+    default_estimator,
+    delegate_tags,
+    routing_on,
+    task_of,
+)
 from ..exceptions import SolverError
 from ..metrics._kernels import (
     KERNELS,
@@ -89,7 +95,7 @@ def _fit_weighted(estimator, X, y, sample_weight):
     if not isinstance(estimator, Pipeline):
         return estimator.fit(X, y, sample_weight=sample_weight)
     last_name, last = estimator.steps[-1]
-    if not _routing_enabled():
+    if not routing_on():
         return estimator.fit(X, y, **{f"{last_name}__sample_weight": sample_weight})
     for i, (_, step) in enumerate(estimator.steps):
         if step is None or step == "passthrough" or not hasattr(step, "set_fit_request"):

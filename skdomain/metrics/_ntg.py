@@ -5,9 +5,8 @@ from sklearn.base import clone, is_regressor
 from sklearn.metrics import accuracy_score, mean_squared_error
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._metadata_requests import _routing_enabled
 
-from .._base import DelegateMixin, DomainRequestMixin, default_estimator
+from .._base import DelegateMixin, DomainRequestMixin, default_estimator, routing_on
 from ..utils._domains import check_domains
 
 __all__ = ["negative_transfer_gap", "plain_learner"]
@@ -69,7 +68,7 @@ def _domain_fit_params(estimator, sample_domain):
     """How ``sample_domain`` reaches ``estimator.fit`` with routing on or off ({} if never)."""
     if not _is_domain_aware(estimator):
         return {}
-    if _routing_enabled():
+    if routing_on():
         return {"sample_domain": sample_domain}
     if isinstance(estimator, Pipeline):
         return {
