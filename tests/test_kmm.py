@@ -204,3 +204,70 @@ def test_compressed_factor_keeps_the_kernel_and_drops_tiny_directions():
     assert small.shape[1] < Phi.shape[1]
     K = Phi @ Phi.T
     np.testing.assert_allclose(small @ small.T, K, atol=1e-5 * np.abs(K).max())
+
+
+def _patched_solve(monkeypatch, after):
+    """Run the real solve, then let ``after(problem, beta)`` change what it returned."""
+    import cvxpy as cp
+
+    real = cp.Problem.solve
+
+    def solve(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        beta = max(self.variables(), key=lambda v: v.size)
+        after(self, beta)
+        return out
+
+    monkeypatch.setattr(cp.Problem, "solve", solve)
+
+
+def test_inaccurate_status_warns(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, sd, _ = _data()
+    _patched_solve(monkeypatch, lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
+    with pytest.warns(ConvergenceWarning, match="optimal_inaccurate"):
+        kmm = KMM(B=2.0).fit(X, y, sample_domain=sd)
+    assert kmm.solver_status_ == "optimal_inaccurate"
+
+
+def test_constraint_violation_warns_and_weights_are_clipped(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, sd, _ = _data()
+
+    def corrupt(problem, beta):
+        v = beta.value.copy()
+        v[0], v[1] = -0.5, 2.5
+        beta.value = v
+
+    _patched_solve(monkeypatch, corrupt)
+    with pytest.warns(ConvergenceWarning, match="violates the constraints"):
+        kmm = KMM(B=2.0).fit(X, y, sample_domain=sd)
+    assert kmm.weights_.min() >= 0.0 and kmm.weights_.max() <= 2.0
+
+
+def test_non_finite_weights_raise(monkeypatch):
+    X, y, sd, _ = _data()
+
+    def nan(problem, beta):
+        v = beta.value.copy()
+        v[3] = np.nan
+        beta.save_value(v)  # as a solver would return it (the value setter rejects NaN)
+
+    _patched_solve(monkeypatch, nan)
+    with pytest.raises(SolverError, match="non-finite"):
+        KMM(B=2.0).fit(X, y, sample_domain=sd)
+
+
+def test_cvxpy_solver_error_is_reraised_with_a_hint(monkeypatch):
+    import cvxpy as cp
+
+    X, y, sd, _ = _data()
+
+    def boom(self, *args, **kwargs):
+        raise cp.error.SolverError("numerical trouble")
+
+    monkeypatch.setattr(cp.Problem, "solve", boom)
+    with pytest.raises(SolverError, match="failed \\(numerical trouble\\).*Try another solver"):
+        KMM(B=2.0).fit(X, y, sample_domain=sd)

@@ -86,3 +86,15 @@ def test_in_gridsearch_routing_off_and_on(data):
         scores = cross_val_score(KMM(B=5.0), X, y, cv=cv, params={"sample_domain": sd})
     np.testing.assert_allclose(off.cv_results_["mean_test_score"], on.cv_results_["mean_test_score"])
     assert scores.shape == (3,) and np.all(np.isfinite(scores))
+
+
+def test_more_errors_name_the_problem(data):
+    X, y, sd = data
+    with pytest.raises(ValueError, match="n_splits must be"):
+        list(DomainShuffleSplit(0).split(X, groups=sd))
+    X2, y2, sd2 = X[:92], y[:92].copy(), sd[:92]
+    y2[90], y2[91] = 0, 1  # two labeled target rows, one per class: pairs of size 1
+    with pytest.raises(ValueError, match="single row cannot be stratified"):
+        list(DomainStratifiedShuffleSplit().split(X2, y2, groups=sd2))
+    with pytest.raises(ValueError, match="needs the domains"):
+        LeaveOneDomainOut().get_n_splits()

@@ -125,3 +125,31 @@ def test_kmm_density_ratio_option(shifted):
     assert s["kmm"] > s["source only"]  # KMM's weights agree with the domain classifier's verdict
     with pytest.raises(ValueError, match="ratio must be"):
         ImportanceWeightedScorer(ratio="oracle")(models["kmm"], Xv, yv)
+
+
+def test_scorer_errors_name_the_problem(shifted):
+    from sklearn.linear_model import LinearRegression
+
+    models, Xv, yv, sdv, _ = shifted
+    m = models["kmm"]
+    src = sdv >= 0
+    for scorer, match in [
+        (PredictionEntropyScorer(), "needs target rows"),
+        (ImportanceWeightedScorer(), "needs source and target rows"),
+        (ReverseValidationScorer(), "needs source and target rows"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            scorer(m, Xv[src], yv[src])
+    # a plain estimator is reverse-validated on its pseudo-labels alone
+    plain = LogisticRegression().fit(Xv[src], yv[src])
+    assert 0.0 <= ReverseValidationScorer()(plain, Xv, yv) <= 1.0
+    # regression: the supervised target scorer reports R^2
+    Xr, yr, sdr, ytr = make_domain_shift(60, 60, task="regression", n_features=1, n_target_labeled=20,
+                                         random_state=0, return_target_labels=True)
+    reg = LinearRegression().fit(Xr[sdr >= 0], yr[sdr >= 0])
+    tl = (sdr < 0) & ~np.isnan(yr)
+    from sklearn.metrics import r2_score
+
+    assert SupervisedTargetScorer()(reg, Xr, yr, sample_domain=sdr) == pytest.approx(
+        r2_score(yr[tl], reg.predict(Xr[tl]))
+    )
