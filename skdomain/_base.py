@@ -67,22 +67,26 @@ def delegate_tags(tags, estimator):
     return tags
 
 
+def task_score(y_true, y_pred, task, sample_weight=None):
+    """The default score of a task: accuracy (classification) or R^2 (regression)."""
+    if task == "regression":
+        return float(r2_score(y_true, y_pred, sample_weight=sample_weight))
+    return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
+
+
 def masked_score(estimator, task, X, y, sample_weight=None):
     """Accuracy (classification) or R^2 (regression) over the labeled rows of ``y``.
 
-    Rows with a masked label (``-1`` / NaN) are ignored, so that scikit-learn's
-    default scoring in ``GridSearchCV`` is meaningful on contract data.
+    ``X`` is a validated array. Rows with a masked label (``-1`` / NaN) are
+    ignored, so that scikit-learn's default scoring in ``GridSearchCV`` is
+    meaningful on contract data.
     """
     y = np.asarray(y)
     keep = labeled_mask(y, task)
     if not keep.any():
         raise ValueError("score needs labeled rows; every label in y is masked.")
-    X = X[keep] if hasattr(X, "shape") else [x for x, k in zip(X, keep) if k]
     sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-    pred = estimator.predict(X)
-    if task == "regression":
-        return float(r2_score(y[keep], pred, sample_weight=sw))
-    return float(accuracy_score(y[keep], pred, sample_weight=sw))
+    return task_score(y[keep], estimator.predict(X[keep]), task, sw)
 
 
 class DelegateMixin:

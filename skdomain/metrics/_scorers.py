@@ -11,9 +11,9 @@ import numpy as np
 from sklearn.base import clone, is_regressor
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from .._base import task_score
 from ..utils._domains import check_domain_labels
 from ._ntg import _domain_fit_params
 
@@ -86,10 +86,7 @@ class SupervisedTargetScorer(_DomainScorer):
         keep = ~source & labeled
         if not keep.any():
             raise ValueError("SupervisedTargetScorer needs labeled target rows in the validation fold.")
-        pred = estimator.predict(X[keep])
-        if task == "regression":
-            return float(r2_score(y[keep], pred))
-        return float(accuracy_score(y[keep], pred))
+        return task_score(y[keep], estimator.predict(X[keep]), task)
 
 
 class PredictionEntropyScorer(_DomainScorer):
@@ -248,7 +245,4 @@ class ReverseValidationScorer(_DomainScorer):
             reverse.fit(Xr, yr, **params)
         else:  # a plain estimator: fitted on the pseudo-labeled rows only
             reverse.fit(X[~source], pseudo)
-        pred = reverse.predict(X[src])
-        if task == "regression":
-            return float(r2_score(y[src], pred))
-        return float(accuracy_score(y[src], pred))
+        return task_score(y[src], reverse.predict(X[src]), task)
