@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import task_score
-from ..utils._domains import check_domain_labels
+from ..utils._domains import check_domain_labels, num_rows
 from ._ntg import _domain_fit_params
 
 __all__ = [
@@ -47,8 +47,7 @@ class _DomainScorer:
     @staticmethod
     def _domains(estimator, X, y, sample_domain):
         task = "regression" if is_regressor(estimator) else "classification"
-        n = X.shape[0] if hasattr(X, "shape") else len(X)
-        y, sd, labeled = check_domain_labels(y, sample_domain, n, task=task)
+        y, sd, labeled = check_domain_labels(y, sample_domain, num_rows(X), task=task)
         return np.asarray(X), y, sd >= 0, labeled, task
 
 

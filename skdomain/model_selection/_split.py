@@ -5,9 +5,8 @@ import numbers
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _num_samples
 
-from ..utils._domains import check_domain_labels
+from ..utils._domains import check_domain_labels, num_rows
 
 __all__ = ["DomainShuffleSplit", "DomainStratifiedShuffleSplit", "LeaveOneDomainOut"]
 
@@ -15,7 +14,7 @@ __all__ = ["DomainShuffleSplit", "DomainStratifiedShuffleSplit", "LeaveOneDomain
 def _domains(X, y, groups, sample_domain):
     """``sample_domain``, else ``groups`` (the splitter convention), else inferred from ``y``."""
     sd = sample_domain if sample_domain is not None else groups
-    _, sd, labeled = check_domain_labels(y, sd, _num_samples(X), task="infer")
+    _, sd, labeled = check_domain_labels(y, sd, num_rows(X), task="infer")
     return sd, labeled
 
 
@@ -254,6 +253,6 @@ class LeaveOneDomainOut(_DomainSplitter):
         sd = sample_domain if sample_domain is not None else groups
         if sd is None and (X is None or y is None):
             raise ValueError("LeaveOneDomainOut needs the domains (groups or sample_domain).")
-        n = _num_samples(X) if X is not None else len(sd)
+        n = num_rows(X) if X is not None else len(sd)
         _, sd, _ = check_domain_labels(y, sd, n, task="infer")
         return int(np.unique(sd[sd >= 0]).size)

@@ -180,6 +180,11 @@ def _check_y(y, n_samples, task):
     return y, labeled
 
 
+def num_rows(X):
+    """Number of rows of an array-like (arrays, data frames, lists)."""
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
 def check_domain_labels(y, sample_domain, n_samples, *, task="classification"):
     """The label and domain part of :func:`check_domains`, for code without ``X``.
 
@@ -287,8 +292,6 @@ def check_domains(
         On length mismatch, a scalar / 2-D / float ``sample_domain``, NaN or
         infinite ``X``, no source row, or a source row with a masked label.
     """
-    if task != "infer":
-        _check_task(task)
     name = type(estimator).__name__ if estimator is not None else "This estimator"
     if y is None and y_required:
         raise ValueError(f"{name} requires y to be passed, but the target y is None.")
