@@ -14,7 +14,8 @@ __all__ = ["DomainShuffleSplit", "DomainStratifiedShuffleSplit", "LeaveOneDomain
 def _domains(X, y, groups, sample_domain):
     """``sample_domain``, else ``groups`` (the splitter convention), else inferred from ``y``."""
     sd = sample_domain if sample_domain is not None else groups
-    _, sd, labeled = check_domain_labels(y, sd, num_rows(X), task="infer")
+    n = num_rows(X) if X is not None else len(sd)
+    _, sd, labeled = check_domain_labels(y, sd, n, task="infer")
     return sd, labeled
 
 
@@ -96,7 +97,7 @@ class DomainShuffleSplit(_DomainSplitter):
             Test indices, sorted.
         """
         self._check()
-        sd, labeled = _domains(X, y, groups, sample_domain)
+        sd, _ = _domains(X, y, groups, sample_domain)
         rng = check_random_state(self.random_state)
         per_domain = []
         for d in np.unique(sd):
@@ -253,6 +254,5 @@ class LeaveOneDomainOut(_DomainSplitter):
         sd = sample_domain if sample_domain is not None else groups
         if sd is None and (X is None or y is None):
             raise ValueError("LeaveOneDomainOut needs the domains (groups or sample_domain).")
-        n = num_rows(X) if X is not None else len(sd)
-        _, sd, _ = check_domain_labels(y, sd, n, task="infer")
+        sd, _ = _domains(X, y, groups, sample_domain)
         return int(np.unique(sd[sd >= 0]).size)
