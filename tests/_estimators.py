@@ -3,6 +3,7 @@
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from skdomain import KMM, TCA, LabeledOnly
+from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
 
 CONTRACT_REASON = (
     "label -1 is reserved for unlabeled rows (DESIGN.md §1): this check fits "
@@ -18,7 +19,14 @@ def all_estimators():
         TCA(n_components=2),
         LabeledOnly(LogisticRegression()),
         LabeledOnly(Ridge()),
+        DictionaryTransferClassifier(n_atoms=2),
+        DictionaryTransferRegressor(n_atoms=2),
     ]
+
+
+def pools_source_ids(estimator):
+    """Whether several source ids are pooled into one source (dictionary transfer: no, one task per id)."""
+    return not isinstance(estimator, (DictionaryTransferClassifier, DictionaryTransferRegressor))
 
 
 def expected_failed_checks(estimator):

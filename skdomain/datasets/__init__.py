@@ -1,5 +1,6 @@
 """Data generators (and, later, offline loaders) that follow the domain contract."""
 
+from ._dictionary_tasks import make_shared_dictionary_tasks
 from ._shift import make_domain_shift
 
-__all__ = ["make_domain_shift"]
+__all__ = ["make_domain_shift", "make_shared_dictionary_tasks"]
