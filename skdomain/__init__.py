@@ -3,8 +3,18 @@
 from ._labeled import LabeledOnly
 from .feature import TCA
 from .instance import KMM
+from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
 from .utils import DomainWarning, split_domains, stack_domains
 
 __version__ = "0.1.0"
 
-__all__ = ["KMM", "TCA", "LabeledOnly", "DomainWarning", "stack_domains", "split_domains"]
+__all__ = [
+    "KMM",
+    "TCA",
+    "LabeledOnly",
+    "DictionaryTransferClassifier",
+    "DictionaryTransferRegressor",
+    "DomainWarning",
+    "stack_domains",
+    "split_domains",
+]
