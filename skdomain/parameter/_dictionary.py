@@ -145,9 +145,9 @@ _ATTRS_DOC = r"""
         The source ids of the data that were fitted, in the order of ``source_coefs_``.
     n_source_tasks_ : int
         :math:`m`, source ids plus given models.
-    objective_curve_ : ndarray of shape (n_iter_ - n_iter_source_ + 1,)
-        Stage 2's objective at the start and after every iteration (empty when
-        fitted without adaptation).
+    objective_curve_ : ndarray of shape (n_joint_iter + 1,)
+        Stage 2's objective at the start and after each of its ``n_joint_iter``
+        iterations (empty when fitted without adaptation).
     source_objective_curve_ : ndarray
         The same for stage 1.
     n_iter_ : int
