@@ -1,6 +1,7 @@
 """skdomain: transfer learning and domain adaptation for scikit-learn."""
 
 from ._labeled import LabeledOnly
+from .deep import DANNClassifier, DANNRegressor, GatedDANNClassifier
 from .feature import TCA
 from .instance import KMM
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
@@ -12,6 +13,9 @@ __all__ = [
     "KMM",
     "TCA",
     "LabeledOnly",
+    "DANNClassifier",
+    "DANNRegressor",
+    "GatedDANNClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "DomainWarning",

@@ -25,6 +25,10 @@ __all__ = [
 
 KERNELS = ("rbf", "laplacian", "linear", "poly", "polynomial", "sigmoid", "cosine")
 
+#: Powers of two applied to the median-heuristic ``sigma^2`` by the multi-kernel rule
+#: (:func:`multiscale_gammas`); the torch DAN loss reuses the same constant.
+MULTISCALE_EXPONENTS = (-3, -2, -1, 0, 1)
+
 
 def median_sq_distance(X, *, max_samples=1000, random_state=0):
     """Median of the off-diagonal squared Euclidean distances of ``X``'s rows.
@@ -84,7 +88,7 @@ def median_heuristic_gamma(X, *, max_samples=1000, random_state=0):
     return 1.0 / median_sq_distance(X, max_samples=max_samples, random_state=random_state)
 
 
-def multiscale_gammas(X, *, scales=(-3, -2, -1, 0, 1), **kwargs):
+def multiscale_gammas(X, *, scales=MULTISCALE_EXPONENTS, **kwargs):
     """Gammas spread around the median heuristic: ``gamma_0 / 2**k`` for ``k`` in ``scales``.
 
     ``k`` multiplies the squared bandwidth ``sigma^2`` by ``2**k``.

@@ -1,0 +1,70 @@
+"""Deep domain adaptation as skorch nets: DANN (with the discriminator gate), DAN, distillation.
+
+API summary
+-----------
+All nets are skorch ``NeuralNet`` subclasses with the domain contract:
+``fit(X, y, sample_domain=None)`` (``y == -1`` / NaN masks a label, ``sample_domain``
+``>= 0`` source, ``< 0`` target, inferred from masked labels when omitted), ``predict``,
+``predict_proba`` (classifiers), ``score`` (labeled rows only), ``embed`` (features).
+
+Common parameters (keyword only): ``module=DomainMLP`` (class or instance;
+``module__hidden_units=(64, 128, 64)``, ``module__dropout``), ``criterion=None`` (task
+default), ``optimizer=torch.optim.Adam``, ``lr=1e-3``, ``max_epochs=20``,
+``batch_size=64`` (rows *per domain* in a training batch), ``train_split=None``
+(``LabeledValidSplit(0.2)`` holds out labeled rows), ``feature_layer=None``,
+``random_state=None``, ``device="cpu" | "cuda" | "auto"``, ``verbose=0``, and every
+skorch parameter (``callbacks``, ``warm_start``, ``optimizer__*``, ...).
+
+Custom module: its ``forward(X)`` returns ``(output, features)``; or it returns the output
+only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
+
+- ``DANNClassifier`` / ``DANNRegressor``: ``discriminator=Discriminator``
+  (``discriminator__hidden_units=(64,)``), ``mu=1.0``, ``grl_lambda="schedule" | float``,
+  ``grl_gamma=10.0``, ``gate=False``, ``source_weight=1.0`` (gate's lambda),
+  ``omega_clip=10.0``. ``GatedDANNClassifier`` is ``gate=True``.
+
+History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_loss``,
+``train_loss_task``, ``train_loss_adv``, ``lambda_p``, ``omega_mean`` (gated), ``valid_loss``
+(with a ``train_split``).
+"""
+
+from ._base import (
+    BalancedDomainBatches,
+    DomainBatches,
+    DomainClassifierMixin,
+    DomainDataset,
+    DomainNet,
+    DomainRegressorMixin,
+    LabeledValidSplit,
+)
+from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
+from ._losses import (
+    GradientReversal,
+    dann_lambda,
+    distillation_loss,
+    grad_reverse,
+    mk_mmd_torch,
+    multiscale_gammas_torch,
+)
+from ._modules import Discriminator, DomainMLP
+
+__all__ = [
+    "BalancedDomainBatches",
+    "DANNClassifier",
+    "DANNRegressor",
+    "Discriminator",
+    "DomainBatches",
+    "DomainClassifierMixin",
+    "DomainDataset",
+    "DomainMLP",
+    "DomainNet",
+    "DomainRegressorMixin",
+    "GatedDANNClassifier",
+    "GradientReversal",
+    "LabeledValidSplit",
+    "dann_lambda",
+    "distillation_loss",
+    "grad_reverse",
+    "mk_mmd_torch",
+    "multiscale_gammas_torch",
+]

@@ -1,0 +1,807 @@
+"""The domain-aware skorch base: dataset, balanced batches, validation split, base nets."""
+
+import warnings
+from collections.abc import Mapping
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.utils import to_numpy, to_tensor
+
+from .._base import DomainRequestMixin, masked_score
+from ..utils._domains import DomainWarning, check_domains
+from ._modules import DomainMLP, FeatureHook, flatten_features
+
+__all__ = [
+    "DomainDataset",
+    "DomainBatches",
+    "BalancedDomainBatches",
+    "LabeledValidSplit",
+    "DomainNet",
+    "DomainClassifierMixin",
+    "DomainRegressorMixin",
+]
+
+
+class DomainDataset(torch.utils.data.Dataset):
+    """Rows of every domain as tensors: ``X`` (float32), ``y``, ``sample_domain``, extras.
+
+    A batch is ``({"X": X[idx], "sample_domain": sd[idx], **extras[idx]}, y[idx])``, so
+    ``sample_domain`` is split with its rows. Data are converted once, here, and stay
+    on the host; the net moves each batch to its device.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Features (converted to float32).
+    y : tensor of shape (n_samples,) or None
+        Encoded labels: int64 with ``-1`` for masked rows (classification), float32
+        with NaN for masked rows (regression); ``None`` for prediction.
+    sample_domain : array-like of int of shape (n_samples,) or None
+        Domain ids; ``None`` marks every row as target (prediction).
+    extras : dict of str to tensor, default=None
+        Further per-row tensors carried in the batch dict (e.g. soft targets).
+    """
+
+    def __init__(self, X, y=None, sample_domain=None, extras=None):
+        self.X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        n = self.X.shape[0]
+        self.y = y if y is None else torch.as_tensor(y)
+        sd = -np.ones(n, dtype=np.int64) if sample_domain is None else np.asarray(sample_domain)
+        self.sample_domain = torch.as_tensor(sd, dtype=torch.int64)
+        self.extras = dict(extras or {})
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def take(self, idx):
+        """The batch of rows ``idx`` (an int64 tensor): ``(X dict, y)``."""
+        Xi = {"X": self.X[idx], "sample_domain": self.sample_domain[idx]}
+        for k, v in self.extras.items():
+            Xi[k] = v[idx]
+        yi = None if self.y is None else self.y[idx]
+        return Xi, yi
+
+    def __getitem__(self, i):
+        Xi, yi = self.take(i)
+        return Xi, (torch.zeros(()) if yi is None else yi)
+
+    def subset(self, idx):
+        """A new dataset with the rows ``idx``."""
+        idx = torch.as_tensor(np.asarray(idx), dtype=torch.int64)
+        return DomainDataset(
+            self.X[idx],
+            None if self.y is None else self.y[idx],
+            self.sample_domain[idx].numpy(),
+            {k: v[idx] for k, v in self.extras.items()},
+        )
+
+
+def _as_domain_dataset(dataset):
+    """A :class:`DomainDataset` from one, or from a ``torch.utils.data.Subset`` of one."""
+    if isinstance(dataset, DomainDataset):
+        return dataset
+    if isinstance(dataset, torch.utils.data.Subset) and isinstance(dataset.dataset, DomainDataset):
+        return dataset.dataset.subset(dataset.indices)
+    raise TypeError(
+        f"Expected a DomainDataset (or a Subset of one), got {type(dataset).__name__}; "
+        "pass arrays to fit and let the net build its dataset."
+    )
+
+
+class DomainBatches:
+    """Mini-batches of a :class:`DomainDataset` in row order (prediction, validation).
+
+    Parameters
+    ----------
+    dataset : DomainDataset or Subset of one
+        The rows.
+    batch_size : int, default=128
+        Rows per batch.
+    shuffle : bool, default=False
+        Shuffle the rows every epoch (with ``generator``).
+    generator : torch.Generator, default=None
+        Random source of the shuffle (the net passes its seeded one).
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=False, generator=None):
+        self.dataset = _as_domain_dataset(dataset)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def _order(self, n):
+        if self.shuffle:
+            return torch.randperm(n, generator=self.generator)
+        return torch.arange(n)
+
+    def __iter__(self):
+        order = self._order(len(self.dataset))
+        for start in range(0, len(order), self.batch_size):
+            yield self.dataset.take(order[start : start + self.batch_size])
+
+
+class BalancedDomainBatches(DomainBatches):
+    """Training batches with both domains: ``batch_size`` source + ``batch_size`` target rows.
+
+    Source and target rows are drawn independently, each domain shuffled every
+    epoch; an epoch is one pass over the larger domain, and the smaller one is
+    cycled (reshuffled at each pass). With one domain only (no target rows, or
+    ``balanced=False``) batches are plain shuffled batches of ``batch_size`` rows.
+
+    Parameters
+    ----------
+    dataset : DomainDataset or Subset of one
+        The rows.
+    batch_size : int, default=128
+        Rows per domain and batch.
+    balanced : bool, default=True
+        Draw source and target halves separately.
+    shuffle : bool, default=True
+        Shuffle (used when the batches are not balanced).
+    generator : torch.Generator, default=None
+        Random source (the net passes its seeded one).
+    """
+
+    def __init__(self, dataset, batch_size=128, balanced=True, shuffle=True, generator=None):
+        super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
+        sd = self.dataset.sample_domain
+        self._source = torch.nonzero(sd >= 0).squeeze(1)
+        self._target = torch.nonzero(sd < 0).squeeze(1)
+        self.balanced = bool(balanced) and len(self._source) > 0 and len(self._target) > 0
+
+    def __len__(self):
+        if not self.balanced:
+            return super().__len__()
+        return -(-max(len(self._source), len(self._target)) // self.batch_size)
+
+    def _stream(self, rows, length):
+        """``length`` rows of ``rows``: passes of fresh permutations, concatenated."""
+        parts, total = [], 0
+        while total < length:
+            parts.append(rows[torch.randperm(len(rows), generator=self.generator)])
+            total += len(rows)
+        return torch.cat(parts)[:length]
+
+    def __iter__(self):
+        if not self.balanced:
+            yield from super().__iter__()
+            return
+        n = max(len(self._source), len(self._target))
+        src, tgt = self._stream(self._source, n), self._stream(self._target, n)
+        bs = self.batch_size
+        for start in range(0, n, bs):
+            yield self.dataset.take(torch.cat([src[start : start + bs], tgt[start : start + bs]]))
+
+
+class LabeledValidSplit:
+    """Hold out a fraction of the *labeled* rows for validation; every unlabeled row trains.
+
+    ``valid_loss`` is then the task loss on held-out labeled rows (source and labeled
+    target), while all target rows keep serving the adaptation term.
+
+    Parameters
+    ----------
+    fraction : float, default=0.2
+        Fraction of the labeled rows held out (at least one row).
+    stratified : bool, default=True
+        Stratify by class (classification).
+    random_state : int, default=0
+        Seeds the split.
+    """
+
+    def __init__(self, fraction=0.2, stratified=True, random_state=0):
+        self.fraction = fraction
+        self.stratified = stratified
+        self.random_state = random_state
+
+    def __call__(self, dataset, y=None, **kwargs):
+        from sklearn.model_selection import train_test_split
+
+        if not 0.0 < self.fraction < 1.0:
+            raise ValueError(f"fraction must be in (0, 1); got {self.fraction!r}.")
+        ds = _as_domain_dataset(dataset)
+        y = ds.y.numpy()
+        labeled = ~np.isnan(y) if y.dtype.kind == "f" else y >= 0
+        rows = np.flatnonzero(labeled)
+        strat = y[rows] if (self.stratified and y.dtype.kind != "f") else None
+        n_valid = max(1, int(round(self.fraction * rows.size)))
+        if rows.size - n_valid < 1:
+            raise ValueError(f"LabeledValidSplit needs at least 2 labeled rows; got {rows.size}.")
+        try:
+            train, valid = train_test_split(
+                rows, test_size=n_valid, stratify=strat, random_state=self.random_state
+            )
+        except ValueError:  # a class too small to stratify
+            train, valid = train_test_split(rows, test_size=n_valid, random_state=self.random_state)
+        train = np.sort(np.concatenate([train, np.flatnonzero(~labeled)]))
+        return ds.subset(train), ds.subset(np.sort(valid))
+
+    def __repr__(self):
+        return f"LabeledValidSplit(fraction={self.fraction}, stratified={self.stratified})"
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class DomainNet(DomainRequestMixin, NeuralNet):
+    r"""Base of the domain-adaptation nets (a skorch ``NeuralNet``; use a flavour).
+
+    ``fit(X, y, sample_domain=None)`` follows the domain contract: labels ``-1``
+    (classification) / NaN (regression) are masked, ``sample_domain >= 0`` is source
+    and ``< 0`` target, inferred from masked labels when omitted. The training loss
+    of a batch is the task loss over its labeled rows,
+
+    .. math::
+
+        \mathcal{L}_{\mathrm{CLF}} = \mathbb{E}_{(x_s, y_s) \sim S}[\ell(C(F(x_s)), y_s)]
+        + \mathbb{E}_{(x_l, y_l) \sim T_L}[\ell(C(F(x_l)), y_l)]
+
+    (each expectation the mean over its own rows of the batch, skipped when the batch
+    has none), plus the method's adaptation term. Subclasses add it in
+    :meth:`adaptation_loss`.
+    """
+
+    _parameter_constraints = {
+        "random_state": ["random_state"],
+        "device": [StrOptions({"cpu", "cuda", "auto"}), torch.device, None],
+        "feature_layer": [str, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+    }
+    _task = "classification"
+    _default_criterion = torch.nn.CrossEntropyLoss
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        criterion=None,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=20,
+        batch_size=64,
+        iterator_train=BalancedDomainBatches,
+        iterator_valid=DomainBatches,
+        train_split=None,
+        feature_layer=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            iterator_train=iterator_train,
+            iterator_valid=iterator_valid,
+            train_split=train_split,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.feature_layer = feature_layer
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ set-up
+    def _get_param_names(self):
+        """skorch's parameter names, without its private bookkeeping (``_params_to_validate``)."""
+        return [k for k in super()._get_param_names() if not k.startswith("_")]
+
+    def _check_own_params(self):
+        names = {}
+        for cls in reversed(type(self).__mro__):
+            names.update(getattr(cls, "_parameter_constraints", {}))
+        params = {k: getattr(self, k) for k in names if k in vars(self)}
+        validate_parameter_constraints(names, params, caller_name=type(self).__name__)
+
+    @contextmanager
+    def _on_device(self):
+        """Run with ``device="auto"`` resolved (restored afterwards, so ``get_params`` is unchanged)."""
+        requested = self.device
+        vars(self)["device"] = _resolve_device(requested)
+        try:
+            yield
+        finally:
+            vars(self)["device"] = requested
+
+    @contextmanager
+    def _seeded(self):
+        """Seed module initialisation, dropout and the batch sampler from ``random_state``.
+
+        The global torch random state is left as it was (``torch.random.fork_rng``).
+        """
+        if self.random_state is None:
+            seed = int(torch.randint(0, 2**31 - 1, ()).item())
+            self._generator = torch.Generator().manual_seed(seed)
+            yield
+            return
+        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        devices = [torch.cuda.current_device()] if str(self.device).startswith("cuda") else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            self._generator = torch.Generator().manual_seed(seed + 1)
+            yield
+
+    def _module_kwargs(self):
+        kwargs = self.get_params_for("module")
+        module = self.module
+        if isinstance(module, type) and issubclass(module, DomainMLP):
+            kwargs.setdefault("n_features", self.n_features_in_)
+            kwargs.setdefault("n_outputs", self._n_outputs())
+        return kwargs
+
+    def initialize_module(self):
+        """Build ``module_`` (the default MLP gets its widths from the data), then extra modules."""
+        if not hasattr(self, "n_features_in_"):
+            raise RuntimeError(f"{type(self).__name__} builds its modules from the data: call fit.")
+        self.module_ = self.initialized_instance(self.module, self._module_kwargs())
+        self.module_.to(self.device)
+        self.feature_dims_ = self._probe_features()
+        self.initialize_extra_modules()
+        return self
+
+    def initialize_extra_modules(self):
+        """Hook for subclasses that own further modules (e.g. a discriminator)."""
+
+    def initialize_criterion(self):
+        """The criterion, per row (``reduction="none"``): masking and weighting happen in ``get_loss``."""
+        kwargs = self.get_params_for("criterion")
+        kwargs.setdefault("reduction", "none")
+        criterion = self._default_criterion if self.criterion is None else self.criterion
+        self.criterion_ = self.initialized_instance(criterion, kwargs)
+        return self
+
+    def _probe_features(self):
+        """Widths of the feature layers, from a forward pass on two zero rows (eval mode)."""
+        was = self.module_.training
+        self.module_.eval()
+        with torch.no_grad():
+            x = torch.zeros(2, self.n_features_in_, device=self.device)
+            out = self._forward_module(x)
+        self.module_.train(was)
+        if len(out) < 2:
+            return ()
+        return tuple(flatten_features(f).shape[1] for f in out[1:])
+
+    # ------------------------------------------------------------------ forward
+    def _hook_layers(self):
+        """Names of submodules whose outputs are features (``feature_layer``, then others)."""
+        return [self.feature_layer] if self.feature_layer is not None else []
+
+    def _forward_module(self, X):
+        """``(output, feature, ...)`` of the module on a tensor ``X``."""
+        names = self._hook_layers()
+        if not names:
+            out = self.module_(X)
+            return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+        hook = FeatureHook(self.module_, [n for n in names if n != "output"])
+        try:
+            out = self.module_(X)
+        finally:
+            hook.remove()
+        out = out[0] if isinstance(out, (tuple, list)) else out
+        feats = [out if n == "output" else flatten_features(hook.outputs[n]) for n in names]
+        return (out, *feats)
+
+    def infer(self, x, **fit_params):
+        """Forward a batch: ``x`` is the batch dict (only ``x["X"]`` reaches the module) or a tensor."""
+        X = x["X"] if isinstance(x, Mapping) else x
+        return self._forward_module(to_tensor(X, device=self.device))
+
+    # ------------------------------------------------------------------ data
+    def get_dataset(self, X, y=None):
+        """A :class:`DomainDataset` (prediction data are all target rows)."""
+        if isinstance(X, torch.utils.data.Dataset):
+            return X
+        return DomainDataset(X, y)
+
+    def get_iterator(self, dataset, training=False):
+        """skorch's iterator, given the net's seeded generator when it takes one."""
+        if training:
+            kwargs, iterator = self.get_params_for("iterator_train"), self.iterator_train
+        else:
+            kwargs, iterator = self.get_params_for("iterator_valid"), self.iterator_valid
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        if isinstance(iterator, type) and issubclass(iterator, DomainBatches):
+            if training:
+                kwargs.setdefault("generator", getattr(self, "_generator", None))
+        it = iterator(dataset, **kwargs)
+        if training:
+            self._batches_per_epoch = len(it)
+        return it
+
+    def _n_outputs(self):
+        return 1
+
+    def _encode_y(self, y, labeled):
+        raise NotImplementedError
+
+    def _check_fit_data(self, X, y, sample_domain, reset):
+        data = check_domains(
+            X,
+            y,
+            sample_domain,
+            task=self._task,
+            estimator=self,
+            reset=reset,
+            warn_no_target=False,
+            y_required=True,
+            dtype=np.float32,
+        )
+        if not data.labeled.any() and not self._allows_unlabeled():
+            raise ValueError(f"{type(self).__name__} needs labeled rows; every label in y is masked.")
+        return data
+
+    def _allows_unlabeled(self):
+        return False
+
+    def _extras(self, data):
+        """Further per-row tensors for the dataset (soft targets, ...)."""
+        return {}
+
+    def _fit(self, X, y, sample_domain, *, reset):
+        self._check_own_params()
+        data = self._check_fit_data(X, y, sample_domain, reset)
+        if not data.has_target:
+            warnings.warn(
+                f"No target rows (no sample_domain < 0 and no masked label): {type(self).__name__} "
+                "is fitted without adaptation.",
+                DomainWarning,
+                stacklevel=3,
+            )
+        y_enc = self._encode_y(data.y, data.labeled, reset)
+        if reset:
+            self.n_target_labeled_ = int((data.target & data.labeled).sum())
+            self.has_target_ = data.has_target
+            self._train_step_count = 0
+        with self._on_device(), self._seeded():
+            dataset = DomainDataset(data.X, y_enc, data.sample_domain, self._extras(data))
+            if reset:
+                self.initialize()
+            self._terms = {}
+            NeuralNet.partial_fit(self, dataset, None, _routing_method="fit")
+        return self
+
+    def fit(self, X, y, sample_domain=None):
+        """Fit the net on rows of every domain (the domain contract).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of every domain, source and target.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            ``>= 0`` source, ``< 0`` target; inferred from masked labels when omitted.
+
+        Returns
+        -------
+        self : object
+            The fitted net.
+        """
+        reset = not self.warm_start or not self.initialized_
+        return self._fit(X, y, sample_domain, reset=reset)
+
+    def partial_fit(self, X, y, sample_domain=None, classes=None):
+        """Continue training for ``max_epochs`` epochs (initialising on the first call).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of every domain, source and target.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            ``>= 0`` source, ``< 0`` target; inferred from masked labels when omitted.
+        classes : None
+            Unused; classes come from the labeled rows of the first call.
+
+        Returns
+        -------
+        self : object
+            The net.
+        """
+        return self._fit(X, y, sample_domain, reset=not self.initialized_)
+
+    # ------------------------------------------------------------------ losses
+    def _labeled(self, y):
+        return y >= 0
+
+    def _row_task_loss(self, out, y):
+        """Per-row task loss, masked rows filled with a harmless label."""
+        raise NotImplementedError
+
+    def _log_term(self, name, value):
+        """Keep a loss term of this batch (written to ``history`` at the epoch's end, one sync)."""
+        self._terms.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else value)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Task loss over labeled rows, plus the adaptation term when training.
+
+        Outside training (validation), the mean task loss over the labeled rows of
+        the batch.
+        """
+        out = y_pred[0] if isinstance(y_pred, tuple) else y_pred
+        y_cpu = y_true
+        labeled_cpu = self._labeled(y_cpu)
+        dev = out.device
+        rows = self._row_task_loss(out, y_cpu.to(dev, non_blocking=True))
+        if not training:
+            w = labeled_cpu.to(dev, dtype=rows.dtype)
+            return (rows * w).sum() / max(int(labeled_cpu.sum()), 1)
+        sd = X["sample_domain"]
+        b = _BatchMasks(sd, labeled_cpu, dev, rows.dtype)
+        task = self.task_loss(rows, b, y_pred, y_cpu)
+        self._log_term("train_loss_task", task)
+        loss = task
+        if b.n_source and b.n_target and self.has_target_:
+            adapt = self.adaptation_loss(y_pred, y_cpu, b, X)
+            if adapt is not None:
+                loss = loss + adapt
+        self._train_step_count += 1
+        return loss
+
+    def task_loss(self, rows, b, y_pred, y_cpu):
+        r""":math:`\mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`, each over its own rows of the batch."""
+        loss = (rows * b.w_source_labeled).sum() / max(b.n_source_labeled, 1)
+        if b.n_target_labeled:
+            loss = loss + (rows * b.w_target_labeled).sum() / b.n_target_labeled
+        return loss
+
+    def adaptation_loss(self, y_pred, y_cpu, b, X):
+        """The method's adaptation term for a batch with both domains (None: no adaptation)."""
+        return None
+
+    def progress(self):
+        """Training progress ``p`` in ``[0, 1]``: batches seen / (``max_epochs`` x batches per epoch)."""
+        total = max(self.max_epochs * getattr(self, "_batches_per_epoch", 1), 1)
+        return min(self._train_step_count / total, 1.0)
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """Write the loss terms of the epoch's batches to ``history`` (batch values and epoch means)."""
+        super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
+        terms, self._terms = getattr(self, "_terms", {}), {}
+        batches = self.history[-1]["batches"]
+        for name, values in terms.items():
+            if torch.is_tensor(values[0]):
+                values = torch.stack(values).float().cpu().tolist()
+            for row, v in zip(batches, values):
+                row[name] = float(v)
+            self.history.record(name, float(np.mean(values)))
+
+    # ------------------------------------------------------------------ prediction
+    def _validate_X(self, X):
+        check_is_fitted(self, "n_features_in_")
+        return validate_data(self, X, reset=False, dtype=np.float32)
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        """skorch's forward iterator (``device="auto"`` resolved)."""
+        with self._on_device():
+            yield from super().forward_iter(X, training=training, device=device)
+
+    def embed(self, X):
+        """Features ``F(x)`` of the rows of ``X`` (the feature layer), as a numpy array.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (each treated as a target-domain row).
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_features_out)
+            Features, one row per input row, in input order.
+        """
+        X = self._validate_X(X)
+        parts = [to_numpy(out[1]) for out in self.forward_iter(X)]
+        if not parts:
+            raise ValueError("The module returns no features: name one with feature_layer=.")
+        return np.concatenate(parts)
+
+    def __setstate__(self, state):
+        requested = state.get("device")
+        state["device"] = _resolve_device(requested)
+        super().__setstate__(state)
+        vars(self)["device"] = requested
+
+    def load_params(self, *args, **kwargs):
+        """skorch's ``load_params`` (``device="auto"`` resolved)."""
+        with self._on_device():
+            return super().load_params(*args, **kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.target_tags.required = True
+        return tags
+
+
+class _BatchMasks:
+    """Float masks of a batch's row groups on the device, and their counts (host ints, no sync)."""
+
+    def __init__(self, sd, labeled, device, dtype):
+        src = sd >= 0
+        tgt = ~src
+        self.n_source, self.n_target = int(src.sum()), int(tgt.sum())
+        self.n_source_labeled = int((src & labeled).sum())
+        self.n_target_labeled = int((tgt & labeled).sum())
+        self.source_cpu, self.target_cpu, self.labeled_cpu = src, tgt, labeled
+
+        def put(mask):
+            return mask.to(device=device, dtype=dtype, non_blocking=True)
+
+        self.w_source, self.w_target = put(src), put(tgt)
+        self.w_source_labeled = put(src & labeled)
+        self.w_target_labeled = put(tgt & labeled)
+        self.device = device
+
+
+class DomainClassifierMixin(ClassifierMixin):
+    """Classifier flavour: ``classes_`` from the labeled rows, any label values, softmax outputs."""
+
+    _task = "classification"
+    _default_criterion = torch.nn.CrossEntropyLoss
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _encode_y(self, y, labeled, reset):
+        if reset:
+            self.classes_ = np.unique(y[labeled])
+        enc = np.full(y.shape[0], -1, dtype=np.int64)
+        if labeled.any():
+            lab = y[labeled]
+            pos = np.searchsorted(self.classes_, lab)
+            pos = np.clip(pos, 0, len(self.classes_) - 1)
+            unknown = self.classes_[pos] != lab
+            if unknown.any():
+                raise ValueError(
+                    f"y holds labels unseen in the first fit: {np.unique(lab[unknown])!r}; "
+                    f"classes_ are {self.classes_!r}."
+                )
+            enc[labeled] = pos
+        return torch.as_tensor(enc)
+
+    def _labeled(self, y):
+        return y >= 0
+
+    def _row_task_loss(self, out, y):
+        return self.criterion_(out, y.clamp_min(0))
+
+    def _get_predict_nonlinearity(self):
+        return lambda z: torch.softmax(z, dim=1)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the head's logits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (each treated as a target-domain row).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``, rows in input order.
+        """
+        X = self._validate_X(X)
+        return NeuralNet.predict_proba(self, X)
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (each treated as a target-domain row).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``, in input order.
+        """
+        check_is_fitted(self, "n_features_in_")
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on the labeled rows of ``y`` (masked rows ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` marks unlabeled rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy over the labeled rows.
+        """
+        return masked_score(self, "classification", self._validate_X(X), y, sample_weight)
+
+
+class DomainRegressorMixin(RegressorMixin):
+    """Regressor flavour: one output, squared error, NaN-masked targets."""
+
+    _task = "regression"
+    _default_criterion = torch.nn.MSELoss
+
+    def _n_outputs(self):
+        return 1
+
+    def _encode_y(self, y, labeled, reset):
+        return torch.as_tensor(np.asarray(y, dtype=np.float32))
+
+    def _labeled(self, y):
+        return ~torch.isnan(y)
+
+    def _row_task_loss(self, out, y):
+        out = out.reshape(out.shape[0], -1)[:, 0]
+        return self.criterion_(out, torch.nan_to_num(y, nan=0.0))
+
+    def _get_predict_nonlinearity(self):
+        return lambda z: z
+
+    @available_if(lambda self: False)
+    def predict_proba(self, X):
+        """Not available for a regressor (use ``predict``)."""
+
+    def predict(self, X):
+        """Predicted values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (each treated as a target-domain row).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions, in input order.
+        """
+        X = self._validate_X(X)
+        out = NeuralNet.predict_proba(self, X)
+        return out.reshape(out.shape[0], -1)[:, 0].astype(np.float64)
+
+    def score(self, X, y, sample_weight=None):
+        """R² on the labeled rows of ``y`` (NaN rows ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,)
+            Targets; NaN marks unlabeled rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            R² over the labeled rows.
+        """
+        return masked_score(self, "regression", self._validate_X(X), y, sample_weight)

@@ -1,0 +1,361 @@
+r"""Domain-adversarial networks (Ganin & Lempitsky, 2015), with the discriminator gate (Wang et al., 2019)."""
+
+import math
+from numbers import Real
+
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import DomainClassifierMixin, DomainNet, DomainRegressorMixin
+from ._losses import dann_lambda, grad_reverse
+from ._modules import Discriminator, DomainMLP
+
+__all__ = ["DANNClassifier", "DANNRegressor", "GatedDANNClassifier"]
+
+
+class _DANNMixin:
+    """The adversarial term of DANN (and of its gated variant), shared by both flavours."""
+
+    _parameter_constraints = {
+        "mu": [Interval(Real, 0, None, closed="left")],
+        "grl_lambda": [StrOptions({"schedule"}), Interval(Real, 0, None, closed="left")],
+        "grl_gamma": [Interval(Real, 0, None, closed="neither")],
+        "gate": ["boolean"],
+        "source_weight": [Interval(Real, 0, None, closed="left")],
+        "omega_clip": [Interval(Real, 1, None, closed="left")],
+    }
+
+    def initialize_extra_modules(self):
+        """Build the discriminator ``discriminator_`` on the feature width (+ classes when gated)."""
+        if not self.feature_dims_:
+            raise ValueError(
+                f"{type(self).__name__} needs the features F(x): the module must return "
+                "(output, features), or name its feature layer with feature_layer='name'."
+            )
+        if self.gate and self._task != "classification":
+            raise ValueError("gate=True needs class labels: it is available for classification only.")
+        n_in = self.feature_dims_[0] + (len(self.classes_) if self.gate else 0)
+        kwargs = self.get_params_for("discriminator")
+        disc = self.discriminator
+        if isinstance(disc, torch.nn.Module):
+            self.discriminator_ = self.initialized_instance(disc, kwargs)
+        else:
+            self.discriminator_ = disc(n_in, **kwargs)
+        self.discriminator_.to(self.device)
+
+    def current_lambda(self):
+        r"""The reversal coefficient now: :math:`\lambda_p` of the schedule, or the constant."""
+        if self.grl_lambda == "schedule":
+            return dann_lambda(self.progress(), self.grl_gamma)
+        return float(self.grl_lambda)
+
+    @staticmethod
+    def _two_means(values, w_a, n_a, w_b, n_b):
+        """Mean of ``values`` over group a plus mean over group b (a group without rows adds 0)."""
+        out = 0.0
+        if n_a:
+            out = out + (values * w_a).sum() / n_a
+        if n_b:
+            out = out + (values * w_b).sum() / n_b
+        return out
+
+    def _gate_weights(self, d_joint):
+        r""":math:`\omega = \mathrm{SG}(D/(1-D)) = \exp(\mathrm{logit})`, clipped to ``[0, omega_clip]``."""
+        return torch.exp(d_joint.detach().clamp(max=math.log(self.omega_clip)))
+
+    def task_loss(self, rows, b, y_pred, y_cpu):
+        r"""Plain: :math:`\mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`.
+
+        Gated: :math:`\mathbb{E}_{T_L}[\ell] + \lambda \mathbb{E}_S[\omega \ell]`.
+        """
+        if not self.gate:
+            return super().task_loss(rows, b, y_pred, y_cpu)
+        self._batch_cache = None
+        w = torch.ones_like(rows)
+        if self.n_target_labeled_ > 0 and b.n_target:
+            # the joint discriminator's density ratio on (F(x_s), y_s); omega == 1 when the fit has
+            # no labeled target row at all (it would only learn to call every labeled pair source)
+            feats = y_pred[1]
+            onehot = F.one_hot(y_cpu.clamp_min(0), len(self.classes_)).to(feats.device, feats.dtype)
+            onehot = onehot * b.w_source_labeled.unsqueeze(1) + onehot * b.w_target_labeled.unsqueeze(1)
+            lam = self.current_lambda()
+            z = grad_reverse(feats, lam)
+            d_joint = self.discriminator_(torch.cat([z, onehot], dim=1))
+            self._batch_cache = (z, d_joint)
+            w = self._gate_weights(d_joint)
+            self._log_term("omega_mean", (w * b.w_source_labeled).sum() / max(b.n_source_labeled, 1))
+        loss = self.source_weight * (rows * w * b.w_source_labeled).sum() / max(b.n_source_labeled, 1)
+        if b.n_target_labeled:
+            loss = loss + (rows * b.w_target_labeled).sum() / b.n_target_labeled
+        return loss
+
+    def adaptation_loss(self, y_pred, y_cpu, b, X):
+        r""":math:`\mu` times D's cross-entropy, reaching ``F`` through :math:`R_{\lambda_p}`."""
+        feats = y_pred[1]
+        lam = self.current_lambda()
+        self._log_term("lambda_p", lam)
+        cache = getattr(self, "_batch_cache", None) if self.gate else None
+        z = cache[0] if cache is not None else grad_reverse(feats, lam)
+        if self.gate:
+            z_nil = torch.cat([z, z.new_zeros(z.shape[0], len(self.classes_))], dim=1)
+            d_nil = self.discriminator_(z_nil)
+        else:
+            d_nil = self.discriminator_(z)
+        is_target = b.w_target
+        bce = F.binary_cross_entropy_with_logits(d_nil, is_target, reduction="none")
+        # E_{T}[-log D(F(x_u))] + E_{S}[-log(1 - D(F(x_s)))], each its own batch mean
+        adv = self._two_means(bce, b.w_target, b.n_target, b.w_source, b.n_source)
+        if cache is not None and b.n_target_labeled:
+            d_joint = cache[1]
+            bce_j = F.binary_cross_entropy_with_logits(d_joint, is_target, reduction="none")
+            # E_{T_L}[-log D(F(x_l), y_l)] + E_S[-log(1 - D(F(x_s), y_s))], only on batches with T_L rows
+            adv = adv + self._two_means(
+                bce_j, b.w_target_labeled, b.n_target_labeled, b.w_source_labeled, b.n_source_labeled
+            )
+        self._batch_cache = None
+        self._log_term("train_loss_adv", adv)
+        return self.mu * adv
+
+
+_DANN_DOC = r"""
+    Parameters
+    ----------
+    module : torch module class or instance, default=DomainMLP
+        The network ``C(F(x))``. Its ``forward`` returns ``(output, features)``, or only
+        the output when ``feature_layer`` names the submodule whose output is ``F(x)``.
+        The default MLP takes ``module__hidden_units`` (default ``(64, 128, 64)``) and
+        ``module__dropout``; its input / output widths come from the data.
+    discriminator : torch module class or instance, default=Discriminator
+        ``D``: maps features (and, gated, one-hot labels) to one logit of P(target).
+        A class is built as ``discriminator(n_in, **discriminator__params)``.
+    mu : float, default=1.0
+        :math:`\mu`, weight of the adversarial term.
+    grl_lambda : "schedule" or float, default="schedule"
+        Reversal coefficient: :math:`\lambda_p = 2/(1 + e^{-\gamma p}) - 1` with ``p`` the
+        training progress over ``max_epochs`` x batches, or a constant.
+    grl_gamma : float, default=10.0
+        :math:`\gamma` of the schedule.
+    gate : bool, default=False
+        Use the discriminator gate (classification only).
+    source_weight : float, default=1.0
+        :math:`\lambda` of the gated task loss (weight of the source term).
+    omega_clip : float, default=10.0
+        Upper clip of :math:`\omega` (the ratio is :math:`\exp` of D's logit, clipped at
+        ``log(omega_clip)``, so it stays in ``[0, omega_clip]``).
+    criterion : torch loss class, default=None
+        Per-row task loss; ``None`` is cross-entropy (classifier) / squared error (regressor).
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        Optimiser of all modules (``F``, ``C`` and ``D``).
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=20
+        Epochs; an epoch is one pass over the larger domain.
+    batch_size : int, default=64
+        Rows per domain in a training batch (a batch holds ``batch_size`` source and
+        ``batch_size`` target rows); rows per prediction batch.
+    iterator_train : class, default=BalancedDomainBatches
+        Training batches (``iterator_train__balanced=False`` mixes domains freely).
+    iterator_valid : class, default=DomainBatches
+        Validation / prediction batches, in row order.
+    train_split : callable or None, default=None
+        skorch's validation split; :class:`LabeledValidSplit` holds out labeled rows only.
+    feature_layer : str or None, default=None
+        Name of the submodule whose output is ``F(x)`` (for modules returning only the output).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, dropout and batches (the global torch state is left untouched);
+        with an int, CPU fits are reproducible.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Compute device; ``"auto"`` takes CUDA when available. Batches are moved one at a time.
+    verbose : int, default=0
+        skorch's epoch log.
+    **kwargs : dict
+        skorch parameters: ``module__*``, ``discriminator__*``, ``optimizer__*``,
+        ``callbacks``, ``warm_start``, ...
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    discriminator_ : torch.nn.Module
+        The trained discriminator.
+    n_features_in_ : int
+        Number of input features.
+    n_target_labeled_ : int
+        Labeled target rows seen in the fit.
+    history_ : skorch.History
+        Per epoch (and per batch): ``train_loss``, ``train_loss_task``, ``train_loss_adv``,
+        ``lambda_p``, gated also ``omega_mean``; ``valid_loss`` with a ``train_split``.
+"""
+
+_DANN_OBJECTIVE = r"""
+    With feature extractor :math:`F`, head :math:`C` and discriminator
+    :math:`D(z) = P(\text{target} \mid z)`, the objective is
+
+    .. math::
+
+        \min_{F, C} \max_D \; \mathcal{L}_{\mathrm{CLF}}(F, C) + \mu \, \mathcal{L}_{\mathrm{ADV}}(F, D),
+
+    .. math::
+
+        \mathcal{L}_{\mathrm{CLF}} = \mathbb{E}_{(x_s, y_s) \sim S}[\ell(C(F(x_s)), y_s)]
+        + \mathbb{E}_{(x_l, y_l) \sim T_L}[\ell(C(F(x_l)), y_l)],
+
+    .. math::
+
+        \mathcal{L}_{\mathrm{ADV}} = \mathbb{E}_{x_u \sim T}[\log D(F(x_u))]
+        + \mathbb{E}_{x_s \sim S}[\log(1 - D(F(x_s)))],
+
+    i.e. :math:`\mathcal{L}_{\mathrm{ADV}}` is D's log-likelihood of the right domain. In
+    practice ``D`` minimises its binary cross-entropy :math:`-\mathcal{L}_{\mathrm{ADV}}`
+    (one logit, never a constant output) and ``F`` receives the reversed gradient through
+    the layer :math:`R_{\lambda_p}` (identity forward, :math:`-\lambda_p` times the
+    gradient backward). Each expectation is the mean over its own rows of a batch, and
+    a batch holds ``batch_size`` source and ``batch_size`` target rows.
+"""
+
+_GATE = r"""
+    With ``gate=True`` (Wang et al., 2019) ``D`` also sees the label: :math:`D(z, y)` with
+    :math:`y` one-hot, or ``nil`` (zeros) for a row without label. It estimates the
+    density ratio :math:`P_T(x, y) / P_S(x, y) = D / (1 - D)` and gates the source loss:
+
+    .. math::
+
+        \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} = \mathbb{E}_{T_L}[\ell(C(F(x_l)), y_l)]
+        + \lambda \, \mathbb{E}_{S}[\omega(x_s, y_s) \, \ell(C(F(x_s)), y_s)],
+        \quad \omega = \mathrm{SG}\!\left(\frac{D(x_s, y_s)}{1 - D(x_s, y_s)}\right),
+
+    .. math::
+
+        \mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}} = \mathbb{E}_{T}[\log D(F(x_u), \mathrm{nil})]
+        + \mathbb{E}_{S}[\log(1 - D(F(x_s), \mathrm{nil}))]
+        + \mathbb{E}_{T_L}[\log D(F(x_l), y_l)] + \mathbb{E}_{S}[\log(1 - D(F(x_s), y_s))],
+
+    and :math:`\min_{F,C} \max_D \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} + \mu
+    \mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}`. Each expectation is its own batch mean (a
+    pooled cross-entropy would bias :math:`\omega` by :math:`n_{T_L}/n_S`); the two
+    labeled terms are taken on batches that hold labeled target rows, so D's prior
+    between the labeled pairs stays balanced. :math:`\omega = \exp(\text{logit of } D)`
+    is clipped at ``omega_clip``. With no labeled target row in the whole fit the joint
+    discriminator would see labeled pairs from the source only and drive
+    :math:`\omega \to 0`: then :math:`\omega \equiv 1`, and the gated net is plain DANN.
+"""
+
+_REFS = r"""
+    References
+    ----------
+    .. [1] Y. Ganin and V. Lempitsky, "Unsupervised Domain Adaptation by
+       Backpropagation", ICML 2015.
+    .. [2] Y. Ganin, E. Ustinova, H. Ajakan, P. Germain, H. Larochelle, F. Laviolette,
+       M. Marchand and V. Lempitsky, "Domain-Adversarial Training of Neural Networks",
+       JMLR 17, 2016.
+    .. [3] Z. Wang, Z. Dai, B. Póczos and J. Carbonell, "Characterizing and Avoiding
+       Negative Transfer", CVPR 2019.
+"""
+
+
+class DANNClassifier(_DANNMixin, DomainClassifierMixin, DomainNet):
+    __doc__ = (
+        "Domain-adversarial neural network for classification (a skorch net).\n"
+        + _DANN_OBJECTIVE
+        + _GATE
+        + _DANN_DOC
+        + _REFS
+        + r"""
+    Examples
+    --------
+    >>> from skdomain.datasets import make_domain_shift
+    >>> from skdomain.deep import DANNClassifier
+    >>> X, y, sd = make_domain_shift(100, 100, random_state=0)
+    >>> net = DANNClassifier(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net.predict(X[sd < 0]).shape
+    (100,)
+    >>> [k for k in ("train_loss_task", "train_loss_adv", "lambda_p") if k in net.history[-1]]
+    ['train_loss_task', 'train_loss_adv', 'lambda_p']
+"""
+    )
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        discriminator=Discriminator,
+        mu=1.0,
+        grl_lambda="schedule",
+        grl_gamma=10.0,
+        gate=False,
+        source_weight=1.0,
+        omega_clip=10.0,
+        **kwargs,
+    ):
+        super().__init__(module, **kwargs)
+        self.discriminator = discriminator
+        self.mu = mu
+        self.grl_lambda = grl_lambda
+        self.grl_gamma = grl_gamma
+        self.gate = gate
+        self.source_weight = source_weight
+        self.omega_clip = omega_clip
+
+
+class GatedDANNClassifier(DANNClassifier):
+    __doc__ = (
+        "DANN with the discriminator gate: :class:`DANNClassifier` with ``gate=True``.\n"
+        + _GATE
+        + "\n    See :class:`DANNClassifier` for the parameters.\n"
+        + _REFS
+        + r"""
+    Examples
+    --------
+    >>> from skdomain.datasets import make_domain_shift
+    >>> from skdomain.deep import GatedDANNClassifier
+    >>> X, y, sd = make_domain_shift(100, 100, n_target_labeled=10, random_state=0)
+    >>> net = GatedDANNClassifier(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> 0.0 <= net.history[-1]["omega_mean"] <= net.omega_clip
+    True
+"""
+    )
+
+    def __init__(self, module=DomainMLP, *, gate=True, **kwargs):
+        super().__init__(module, gate=gate, **kwargs)
+
+
+class DANNRegressor(_DANNMixin, DomainRegressorMixin, DomainNet):
+    __doc__ = (
+        "Domain-adversarial neural network for regression (a skorch net); no gate.\n"
+        + _DANN_OBJECTIVE
+        + _DANN_DOC
+        + _REFS
+        + r"""
+    Examples
+    --------
+    >>> from skdomain.datasets import make_domain_shift
+    >>> from skdomain.deep import DANNRegressor
+    >>> X, y, sd = make_domain_shift(100, 100, task="regression", random_state=0)
+    >>> net = DANNRegressor(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net.predict(X[sd < 0]).shape
+    (100,)
+"""
+    )
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        discriminator=Discriminator,
+        mu=1.0,
+        grl_lambda="schedule",
+        grl_gamma=10.0,
+        gate=False,
+        source_weight=1.0,
+        omega_clip=10.0,
+        **kwargs,
+    ):
+        super().__init__(module, **kwargs)
+        self.discriminator = discriminator
+        self.mu = mu
+        self.grl_lambda = grl_lambda
+        self.grl_gamma = grl_gamma
+        self.gate = gate
+        self.source_weight = source_weight
+        self.omega_clip = omega_clip

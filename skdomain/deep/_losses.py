@@ -1,0 +1,211 @@
+r"""Losses of the deep methods: gradient reversal, its schedule, multi-kernel MMD, distillation.
+
+Everything here is plain torch on tensors, with no Python loop over rows and no
+host-device synchronisation, so it runs inside a training step on any device.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ..metrics._kernels import MULTISCALE_EXPONENTS
+
+__all__ = [
+    "GradientReversal",
+    "grad_reverse",
+    "dann_lambda",
+    "median_sq_distance_torch",
+    "multiscale_gammas_torch",
+    "mk_mmd_torch",
+    "distillation_loss",
+    "soft_targets_from_proba",
+]
+
+
+class GradientReversal(torch.autograd.Function):
+    r"""Gradient reversal layer :math:`R_\lambda` (Ganin & Lempitsky, 2015).
+
+    Forward: the identity, :math:`R_\lambda(x) = x`. Backward: the incoming
+    gradient times :math:`-\lambda`, :math:`\partial R_\lambda / \partial x = -\lambda I`.
+    """
+
+    @staticmethod
+    def forward(ctx, x, lambda_):
+        ctx.save_for_backward(lambda_)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (lambda_,) = ctx.saved_tensors
+        return -lambda_.to(grad_output.dtype) * grad_output, None
+
+
+def grad_reverse(x, lambda_=1.0):
+    r"""Apply :class:`GradientReversal` with coefficient ``lambda_`` (float or 0-d tensor)."""
+    lam = torch.as_tensor(lambda_, dtype=x.dtype, device=x.device)
+    return GradientReversal.apply(x, lam)
+
+
+def dann_lambda(p, gamma=10.0):
+    r"""DANN's schedule of the reversal coefficient, :math:`\lambda_p = 2 / (1 + e^{-\gamma p}) - 1`.
+
+    Parameters
+    ----------
+    p : float
+        Training progress in ``[0, 1]`` (clipped to it).
+    gamma : float, default=10.0
+        Steepness :math:`\gamma` (Ganin et al., 2016, use 10).
+
+    Returns
+    -------
+    lambda_p : float
+        0 at ``p = 0``, rising towards 1.
+
+    Examples
+    --------
+    >>> from skdomain.deep import dann_lambda
+    >>> dann_lambda(0.0), round(dann_lambda(1.0), 6)
+    (0.0, 0.999909)
+    """
+    p = min(max(float(p), 0.0), 1.0)
+    return 2.0 / (1.0 + math.exp(-gamma * p)) - 1.0
+
+
+def _sq_distances(A, B):
+    """Squared Euclidean distances between the rows of ``A`` and ``B`` (clipped at 0)."""
+    sa = (A * A).sum(1)
+    sb = (B * B).sum(1)
+    return (sa[:, None] + sb[None, :] - 2.0 * (A @ B.T)).clamp_min(0.0)
+
+
+def median_sq_distance_torch(Z):
+    r"""Torch mirror of :func:`skdomain.metrics.median_sq_distance` (no subsampling).
+
+    The median of the off-diagonal squared distances :math:`\|z_i - z_j\|^2`,
+    :math:`i < j`, interpolated like :func:`numpy.median`; ``1.0`` when it is zero
+    or not finite. Computed on detached values (a bandwidth is not learned through).
+    """
+    Z = Z.detach()
+    n = Z.shape[0]
+    if n < 2:
+        return torch.ones((), dtype=Z.dtype, device=Z.device)
+    iu = torch.triu_indices(n, n, offset=1, device=Z.device)
+    d2 = _sq_distances(Z, Z)[iu[0], iu[1]]
+    m = torch.quantile(d2, 0.5)  # linear interpolation: numpy.median's rule
+    ok = torch.isfinite(m) & (m > 0)
+    return torch.where(ok, m, torch.ones_like(m))
+
+
+def multiscale_gammas_torch(Z, scales=MULTISCALE_EXPONENTS):
+    r"""Torch mirror of :func:`skdomain.metrics.multiscale_gammas`: :math:`\gamma_0 / 2^k`.
+
+    :math:`\gamma_0 = 1 / \mathrm{median}\|z_i - z_j\|^2` on the pooled sample ``Z``, and
+    ``k`` in ``scales`` multiplies :math:`\sigma^2` by :math:`2^k`.
+    """
+    g0 = 1.0 / median_sq_distance_torch(Z)
+    return torch.stack([g0 / 2.0**k for k in scales])
+
+
+def _gaussian_sum(D2, gammas, weights):
+    """``sum_u beta_u exp(-gamma_u D2)`` for every entry of ``D2``."""
+    return torch.einsum("u,u...->...", weights, torch.exp(-gammas.view(-1, *([1] * D2.ndim)) * D2))
+
+
+def mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased"):
+    r"""Multi-kernel squared MMD between the rows of ``A`` and ``B``, differentiable.
+
+    :math:`\mathrm{MK\text{-}MMD}^2 = \sum_u \beta_u \mathrm{MMD}^2_{k_u}(A, B)` with Gaussian
+    :math:`k_u(x, x') = \exp(-\gamma_u \|x - x'\|^2)` (Long et al., 2015). Estimators, for
+    :math:`n` rows in ``A`` and :math:`m` in ``B`` (they may differ):
+
+    * ``"unbiased"``: the quadratic U-statistic,
+      :math:`\frac{1}{n(n-1)}\sum_{i\ne j} k(a_i,a_j) + \frac{1}{m(m-1)}\sum_{i\ne j} k(b_i,b_j)
+      - \frac{2}{nm}\sum_{i,j} k(a_i,b_j)`;
+    * ``"biased"``: the V-statistic (diagonals kept, divided by :math:`n^2`, :math:`m^2`);
+    * ``"linear"``: the linear-time statistic of Gretton et al. (2012) over the first
+      :math:`n' = \min(n, m)` rows of each, :math:`\frac{1}{\lfloor n'/2 \rfloor}\sum_i
+      h(a_{2i-1}, a_{2i}, b_{2i-1}, b_{2i})` with
+      :math:`h = k(a,a') + k(b,b') - k(a,b') - k(a',b)`.
+
+    Parameters
+    ----------
+    A, B : Tensor of shape (n, d) and (m, d)
+        The two samples (e.g. source and target features of a batch).
+    gammas : Tensor of shape (n_kernels,), default=None
+        :math:`\gamma_u`; ``None`` applies :func:`multiscale_gammas_torch` to the pooled rows.
+    weights : Tensor of shape (n_kernels,), default=None
+        :math:`\beta_u` (normalised to sum to 1); ``None`` is uniform.
+    estimator : {"unbiased", "biased", "linear"}, default="unbiased"
+        Which estimate.
+
+    Returns
+    -------
+    mmd2 : Tensor of shape ()
+        The estimate (the unbiased and linear ones can be slightly negative).
+    """
+    if gammas is None:
+        gammas = multiscale_gammas_torch(torch.cat([A, B]))
+    gammas = torch.as_tensor(gammas, dtype=A.dtype, device=A.device)
+    if weights is None:
+        weights = torch.full_like(gammas, 1.0 / gammas.numel())
+    else:
+        weights = torch.as_tensor(weights, dtype=A.dtype, device=A.device)
+        weights = weights / weights.sum()
+    n, m = A.shape[0], B.shape[0]
+    if estimator == "linear":
+        k = min(n, m) // 2
+        if k < 1:
+            raise ValueError("The linear-time MMD needs at least 2 rows in each sample.")
+        a1, a2 = A[: 2 * k : 2], A[1 : 2 * k : 2]
+        b1, b2 = B[: 2 * k : 2], B[1 : 2 * k : 2]
+
+        def kern(u, v):
+            return _gaussian_sum(((u - v) ** 2).sum(1), gammas, weights)
+
+        return (kern(a1, a2) + kern(b1, b2) - kern(a1, b2) - kern(a2, b1)).mean()
+    if estimator not in ("unbiased", "biased"):
+        raise ValueError(f"estimator must be 'unbiased', 'biased' or 'linear'; got {estimator!r}.")
+    Kaa = _gaussian_sum(_sq_distances(A, A), gammas, weights)
+    Kbb = _gaussian_sum(_sq_distances(B, B), gammas, weights)
+    Kab = _gaussian_sum(_sq_distances(A, B), gammas, weights)
+    if estimator == "unbiased":
+        if n < 2 or m < 2:
+            raise ValueError("The unbiased MMD needs at least 2 rows in each sample.")
+        saa = (Kaa.sum() - Kaa.diagonal().sum()) / (n * (n - 1))
+        sbb = (Kbb.sum() - Kbb.diagonal().sum()) / (m * (m - 1))
+    else:
+        saa, sbb = Kaa.mean(), Kbb.mean()
+    return saa + sbb - 2.0 * Kab.mean()
+
+
+def soft_targets_from_proba(proba, temperature, eps=1e-7):
+    r"""Teacher distribution at temperature :math:`T` from probabilities only.
+
+    :math:`p_T = \mathrm{softmax}(\log(\mathrm{clip}(p, \epsilon, 1)) / T)`: the log
+    probabilities play the logits (they differ from them by a per-row constant, which
+    the softmax ignores).
+    """
+    logp = torch.log(torch.as_tensor(proba).clamp(min=eps, max=1.0))
+    return torch.softmax(logp / temperature, dim=1)
+
+
+def distillation_loss(student_logits, teacher_probs, temperature):
+    r"""Hinton's soft-target term :math:`T^2 \, \mathrm{KL}(p_T \,\|\, q_T)` per row.
+
+    :math:`q_T = \mathrm{softmax}(z / T)` from the student logits :math:`z`, :math:`p_T` the
+    teacher's distribution at the same :math:`T` (teacher logits :math:`v`). The gradient
+    of :math:`\mathrm{KL}` with respect to :math:`z_i` is :math:`(q_{T,i} - p_{T,i}) / T`,
+    which at high :math:`T` (zero-mean logits, :math:`N` classes) is about
+    :math:`(z_i - v_i) / (N T^2)`; the :math:`T^2` factor makes the gradient magnitude
+    independent of :math:`T` (Hinton et al., 2015).
+
+    Returns
+    -------
+    loss : Tensor of shape (n_rows,)
+        One value per row.
+    """
+    log_q = F.log_softmax(student_logits / temperature, dim=1)
+    p = teacher_probs
+    kl = (p * (torch.log(p.clamp_min(1e-12)) - log_q)).sum(1)
+    return temperature**2 * kl

@@ -1,0 +1,116 @@
+"""Default torch modules for tabular data: an MLP feature extractor with a head, a discriminator."""
+
+import torch
+from torch import nn
+
+__all__ = ["DomainMLP", "Discriminator", "FeatureHook"]
+
+
+def _mlp(n_in, hidden_units, dropout, activation):
+    layers = []
+    for width in hidden_units:
+        layers += [nn.Linear(n_in, width), activation()]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        n_in = width
+    return nn.Sequential(*layers), n_in
+
+
+class DomainMLP(nn.Module):
+    """MLP feature extractor ``F`` and a linear head ``C``; ``forward`` returns ``(C(F(x)), F(x))``.
+
+    The nets fill ``n_features`` and ``n_outputs`` from the data; set the rest with
+    ``module__hidden_units=...``, ``module__dropout=...``.
+
+    Parameters
+    ----------
+    n_features : int
+        Input width.
+    n_outputs : int
+        Output width (classes, or 1 for regression).
+    hidden_units : tuple of int, default=(64, 128, 64)
+        Widths of the hidden layers of ``F``; the last is the feature width.
+    dropout : float, default=0.0
+        Dropout after each hidden activation.
+    activation : type, default=torch.nn.ReLU
+        Activation module class.
+    """
+
+    def __init__(self, n_features, n_outputs, hidden_units=(64, 128, 64), dropout=0.0, activation=nn.ReLU):
+        super().__init__()
+        self.feature_extractor, width = _mlp(n_features, tuple(hidden_units), dropout, activation)
+        self.head = nn.Linear(width, n_outputs)
+
+    def forward(self, X):
+        """Return ``(output, features)``."""
+        z = self.feature_extractor(X)
+        return self.head(z), z
+
+
+class Discriminator(nn.Module):
+    """Domain discriminator ``D``: an MLP ending in one logit (``sigmoid`` gives P(target)).
+
+    One logit with a binary cross-entropy, never a one-unit softmax (whose output is
+    the constant 1 and passes no gradient).
+
+    Parameters
+    ----------
+    n_features : int
+        Input width (feature width, plus the number of classes for the gated discriminator).
+    hidden_units : tuple of int, default=(64,)
+        Hidden layer widths.
+    dropout : float, default=0.0
+        Dropout after each hidden activation.
+    activation : type, default=torch.nn.ReLU
+        Activation module class.
+    """
+
+    def __init__(self, n_features, hidden_units=(64,), dropout=0.0, activation=nn.ReLU):
+        super().__init__()
+        self.body, width = _mlp(n_features, tuple(hidden_units), dropout, activation)
+        self.out = nn.Linear(width, 1)
+
+    def forward(self, Z):
+        """Return the logit of P(target | z), shape ``(n,)``."""
+        return self.out(self.body(Z)).squeeze(-1)
+
+
+class FeatureHook:
+    """Capture the outputs of named submodules during a forward pass (forward hooks).
+
+    Used when a custom module returns only its output: ``feature_layer="name"``
+    names the layer whose output is the feature of ``F``.
+    """
+
+    def __init__(self, module, names):
+        self.outputs = {}
+        self._handles = []
+        modules = dict(module.named_modules())
+        for name in names:
+            if name not in modules:
+                known = ", ".join(n for n in modules if n) or "none"
+                raise ValueError(f"The module has no submodule named {name!r}; its submodules: {known}.")
+            self._handles.append(modules[name].register_forward_hook(self._store(name)))
+
+    def _store(self, name):
+        def hook(module, inputs, output):
+            self.outputs[name] = output[0] if isinstance(output, tuple) else output
+
+        return hook
+
+    def remove(self):
+        """Remove the hooks."""
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+
+def flatten_features(z):
+    """Features as a 2-D tensor (rows x everything else)."""
+    return z if z.ndim == 2 else z.reshape(z.shape[0], -1)
+
+
+def count_outputs(out):
+    """Width of a module output (first element of a tuple)."""
+    out = out[0] if isinstance(out, tuple) else out
+    return 1 if out.ndim == 1 else int(torch.tensor(out.shape[1:]).prod())

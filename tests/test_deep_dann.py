@@ -1,0 +1,142 @@
+"""DANN: gradient reversal, its schedule, the adversarial gradient, adaptation, the gate."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdomain.datasets import make_domain_shift
+from skdomain.deep import DANNClassifier, GatedDANNClassifier, dann_lambda, grad_reverse
+
+torch.set_num_threads(1)  # a shared box: torch's intra-op threads only contend here
+
+
+def test_gradient_reversal_is_identity_forward_and_minus_lambda_backward():
+    x = torch.randn(5, 3, requires_grad=True)
+    g = torch.randn(5, 3)
+    y = grad_reverse(x, 0.7)
+    assert torch.equal(y, x)
+    y.backward(g)
+    torch.testing.assert_close(x.grad, -0.7 * g)
+
+
+@pytest.mark.parametrize(
+    "p, expected", [(0.0, 0.0), (0.5, 2 / (1 + np.exp(-5)) - 1), (1.0, 2 / (1 + np.exp(-10)) - 1)]
+)
+def test_schedule_values(p, expected):
+    assert dann_lambda(p) == pytest.approx(expected, abs=1e-12)
+    assert dann_lambda(0.5) == pytest.approx(0.986614, abs=1e-6)
+
+
+def test_schedule_rises_over_training_and_constant_is_constant():
+    X, y, sd = make_domain_shift(60, 60, random_state=0)
+    kw = dict(max_epochs=4, batch_size=16, module__hidden_units=(8,), random_state=0)
+    net = DANNClassifier(**kw).fit(X, y, sample_domain=sd)
+    lam = net.history[:, "lambda_p"]
+    assert np.all(np.diff(lam) > 0) and 0 < lam[0] < lam[-1] < 1
+    # the last batch sees p = (steps - 1) / steps
+    steps = 4 * len(net.history[-1, "batches"])
+    assert net.history[-1, "batches", -1, "lambda_p"] == pytest.approx(dann_lambda((steps - 1) / steps))
+    const = DANNClassifier(grl_lambda=0.3, **kw).fit(X, y, sample_domain=sd)
+    assert np.allclose(const.history[:, "lambda_p"], 0.3)
+
+
+def _feature_grad(mu, gate=False):
+    """Gradient of the loss of one fixed batch on F's first weight, for a given mu."""
+    X, y, sd = make_domain_shift(40, 40, n_target_labeled=8, random_state=0)
+    net = DANNClassifier(
+        max_epochs=0, mu=mu, grl_lambda=1.0, gate=gate, module__hidden_units=(8,), random_state=0
+    ).fit(X, y, sample_domain=sd)
+    it = net.get_iterator(net.get_dataset(X), training=False)
+    ds = it.dataset
+    Xi, yi = ds.take(torch.arange(len(ds)))
+    Xi["sample_domain"] = torch.as_tensor(sd)
+    yi = torch.as_tensor(np.where(y >= 0, y, -1))
+    net.module_.zero_grad()
+    net.discriminator_.zero_grad()
+    net._terms = {}
+    loss = net.get_loss(net.infer(Xi), yi, X=Xi, training=True)
+    loss.backward()
+    first = net.module_.feature_extractor[0].weight.grad.clone()
+    d_first = net.discriminator_.body[0].weight.grad.clone()
+    return first, d_first
+
+
+@pytest.mark.parametrize("gate", [False, True])
+def test_adversarial_term_reaches_the_feature_extractor(gate):
+    g0, d0 = _feature_grad(0.0, gate)
+    g1, d1 = _feature_grad(1.0, gate)
+    g2, _ = _feature_grad(2.0, gate)
+    # F's gradient moves with mu, linearly: the discriminator's output is not constant
+    assert (g1 - g0).abs().max() > 1e-4
+    torch.testing.assert_close(g2 - g0, 2 * (g1 - g0), rtol=1e-3, atol=1e-6)
+    assert d1.abs().max() > 1e-4  # D learns too
+
+
+def _shifted(n, seed, shift=1.5, d=4):
+    """Two Gaussian classes on feature 0; the target is translated by ``shift`` on features 0 and 1."""
+    rng = np.random.RandomState(seed)
+    ys, yt = rng.randint(0, 2, n), rng.randint(0, 2, n)
+    Xs, Xt = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    Xs[:, 0] += 2.0 * ys - 1.0
+    Xt[:, 0] += 2.0 * yt - 1.0 + shift
+    Xt[:, 1] += shift
+    X = np.vstack([Xs, Xt])
+    y = np.r_[ys, -np.ones(n, dtype=int)]
+    sd = np.r_[np.zeros(n, dtype=int), -np.ones(n, dtype=int)]
+    return X, y, sd, yt
+
+
+def _domain_accuracy(Z, sd):
+    """3-fold accuracy of a domain classifier on features (0.5 is chance)."""
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return cross_val_score(clf, Z, sd < 0, cv=3).mean()
+
+
+def test_dann_beats_source_only_and_aligns_features():
+    """Over 3 seeds: target accuracy up, and a domain classifier on the features closer to chance.
+
+    Measured: source-only (mu=0) accuracy 0.578, domain accuracy 0.795; DANN 0.673, 0.768.
+    """
+    kw = dict(max_epochs=50, lr=5e-3, batch_size=32, module__hidden_units=(32, 16))
+    acc, dom = {0.0: [], 1.0: []}, {0.0: [], 1.0: []}
+    for seed in range(3):
+        X, y, sd, yt = _shifted(150, seed)
+        for mu in (0.0, 1.0):
+            net = DANNClassifier(mu=mu, random_state=seed, **kw).fit(X, y, sample_domain=sd)
+            acc[mu].append(np.mean(net.predict(X[sd < 0]) == yt))
+            dom[mu].append(_domain_accuracy(net.embed(X), sd))
+    assert np.mean(acc[1.0]) > np.mean(acc[0.0]) + 0.05
+    assert np.mean(dom[1.0]) < np.mean(dom[0.0]) - 0.01
+
+
+def test_gate_weights_are_finite_and_clipped():
+    X, y, sd = make_domain_shift(60, 60, n_target_labeled=12, random_state=0)
+    net = GatedDANNClassifier(
+        max_epochs=3, batch_size=16, module__hidden_units=(8,), omega_clip=2.0, random_state=0
+    ).fit(X, y, sample_domain=sd)
+    omega = net.history[:, "batches", :, "omega_mean"]
+    flat = np.concatenate([np.atleast_1d(o) for o in omega])
+    assert np.all(np.isfinite(flat)) and np.all(flat >= 0) and np.all(flat <= 2.0)
+    # the weights themselves, on a batch: exp of the clipped logit
+    w = net._gate_weights(torch.tensor([-50.0, 0.0, 50.0]))
+    torch.testing.assert_close(w, torch.tensor([np.exp(-50.0), 1.0, 2.0], dtype=torch.float32))
+
+
+def test_gate_without_labeled_target_is_plain_dann():
+    """No labeled target row in the fit: omega == 1, the task loss is the plain source mean."""
+    X, y, sd = make_domain_shift(60, 60, random_state=0)
+    net = GatedDANNClassifier(max_epochs=1, batch_size=16, module__hidden_units=(8,), random_state=0)
+    net.fit(X, y, sample_domain=sd)
+    assert net.n_target_labeled_ == 0 and "omega_mean" not in net.history[-1]
+    Xi = {"X": torch.as_tensor(X, dtype=torch.float32), "sample_domain": torch.as_tensor(sd)}
+    yi = torch.as_tensor(y)
+    net._terms = {}
+    out = net.infer(Xi)
+    net.get_loss(out, yi, X=Xi, training=True)
+    src = sd >= 0
+    ce = torch.nn.functional.cross_entropy(out[0][src], yi[src])
+    assert net._terms["train_loss_task"][0].item() == pytest.approx(ce.item(), rel=1e-6)
