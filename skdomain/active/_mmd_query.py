@@ -79,6 +79,8 @@ def prediction_gap(base, transfer, X, task, classes=None):
     """
     if task == "regression":
         return np.abs(np.asarray(base.predict(X), float) - np.asarray(transfer.predict(X), float))
+    for model in (base, transfer):  # e.g. a frozen model that knows other classes
+        classes = np.union1d(classes, getattr(model, "classes_", classes))
     return np.abs(_class_scores(base, X, classes) - _class_scores(transfer, X, classes)).sum(axis=1)
 
 
@@ -158,7 +160,7 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
     :math:`m = n_L + b` rows of :math:`T_L` and of the batch (weight :math:`1/m`
     each) and :math:`P_{\mathrm{ref}}` the reference sample's (:math:`n_R` rows
     :math:`r_k`, weight :math:`1/n_R`). The MMD term keeps the batch
-    representative, so outliers with a large :math:`d_i` are not queried. With the
+    representative, so that outliers with a large :math:`d_i` are penalised. With the
     kernel :math:`k`, the objective is a quadratic in :math:`\alpha`:
 
     .. math::
@@ -208,12 +210,14 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         :class:`~sklearn.frozen.FrozenEstimator` (``clone`` keeps it fitted).
     batch_size : int, default=5
         :math:`b`, the number of rows queried (at most the pool's size).
-    lambda_ : float, default=0.1
+    lambda_ : float, default=0.03
         :math:`\lambda \ge 0`, the weight of the disagreement term. The MMD term
         is of order :math:`1/m`, and :math:`d^\top\alpha` of order :math:`b`
-        (:math:`d_i \in [0, 2]` for classifiers), so useful values are small;
-        ``lambda_=0`` keeps the MMD term alone, a large value picks the ``b``
-        largest :math:`d_i`. For regressors :math:`d_i` has the units of ``y``.
+        (:math:`d_i \in [0, 2]` for classifiers), so useful values are small
+        (the default balanced the two terms best in the user guide's
+        comparison); ``lambda_=0`` keeps the MMD term alone, a large value picks
+        the ``b`` largest :math:`d_i`. For regressors :math:`d_i` has the units
+        of ``y``: scale ``lambda_`` with them.
     kernel : {"rbf", "laplacian", "linear", "poly", "sigmoid", "cosine"} or callable, default="rbf"
         Kernel :math:`k` of the MMD (positive semi-definite).
     gamma : float, default=None
@@ -338,7 +342,7 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         transfer_estimator=None,
         *,
         batch_size=5,
-        lambda_=0.1,
+        lambda_=0.03,
         kernel="rbf",
         gamma=None,
         degree=3,
@@ -490,7 +494,12 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         indices : ndarray of int, shape (batch_size,)
             Row numbers in ``X`` of the ``batch_size`` pool rows to label (sorted).
         """
-        return self.fit(X, y, sample_domain=sample_domain).query_indices_.copy()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.fit(X, y, sample_domain=sample_domain)
+        for w in caught:  # re-issued so that they point at the caller of query
+            warnings.warn(w.message, w.category, stacklevel=2)
+        return self.query_indices_.copy()
 
     # -- the optimisation ------------------------------------------------------------
 
