@@ -5,12 +5,13 @@ import warnings
 import cvxpy as cp
 import numpy as np
 import pytest
+from scipy import linalg as scipy_linalg
 from scipy.linalg import subspace_angles
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -22,6 +23,7 @@ from skdomain.parameter._solver import (
     solve_joint,
     update_codes,
     update_dictionary,
+    update_target,
 )
 from skdomain.utils import DomainWarning
 
@@ -75,6 +77,39 @@ def test_code_steps_with_zero_weight_give_zero_code():
     D = np.linalg.qr(rng.normal(size=(5, 3)))[0]
     V = update_codes(D, rng.normal(size=(1, 3, 2)), rng.normal(size=(1, 5, 2)), np.array([0.0]), 0.1)
     assert np.all(V == 0)
+
+
+def test_target_block_is_the_joint_minimiser_in_V_T_and_W_T():
+    """update_target (W_T eliminated, prox steps on the reduced quadratic) vs cvxpy on both blocks."""
+    rng = np.random.RandomState(7)
+    d, k, c, n = 6, 3, 2, 8
+    D = rng.normal(size=(d, k))
+    D /= np.linalg.norm(D, axis=0)
+    X, Y = rng.normal(size=(n, d)), rng.normal(size=(n, c))
+    eta, alpha, beta, ridge = 0.3, 2.0, 0.5, 0.7
+    M = beta * X.T @ X + (alpha + 2 * beta * ridge) * np.eye(d)
+    factor = scipy_linalg.cho_factor(M)
+    V_T, W_T = update_target(
+        D,
+        np.zeros((k, c)),
+        factor,
+        X.T @ X,
+        beta * X.T @ Y,
+        eta=eta,
+        alpha=alpha,
+        beta=beta,
+        ridge=ridge,
+        n_steps=20000,
+    )
+    Vc, Wc = cp.Variable((k, c)), cp.Variable((d, c))
+    obj = (
+        alpha / 2 * cp.sum_squares(Wc - D @ Vc)
+        + eta * cp.sum(cp.norm(Vc, 2, axis=1))
+        + beta * (0.5 * cp.sum_squares(X @ Wc - Y) + ridge * cp.sum_squares(Wc))
+    )
+    cp.Problem(cp.Minimize(obj)).solve()
+    np.testing.assert_allclose(V_T, Vc.value, atol=1e-4)
+    np.testing.assert_allclose(W_T, Wc.value, atol=1e-4)
 
 
 def test_dictionary_sweeps_reach_the_constrained_least_squares_optimum():
@@ -263,20 +298,20 @@ def _baselines(task, seeds, n_labeled):
 def test_regressor_beats_target_only_and_pooling_on_a_shared_dictionary_family():
     """10 target labels for 21 coefficients; 5 sources share 3 atoms (4 seeds, mean target R^2).
 
-    Measured: target-only RidgeCV 0.44, pooled Ridge -0.53, dictionary 0.69.
+    Measured: target-only RidgeCV 0.44, pooled Ridge 0.11, dictionary 0.75.
     """
     own, pooled, dt = _baselines("regression", range(4), n_labeled=10)
-    assert dt >= own + 0.15
-    assert dt >= pooled + 0.5
+    assert dt >= own + 0.2
+    assert dt >= pooled + 0.4
 
 
 def test_classifier_beats_target_only_and_pooling_on_a_shared_dictionary_family():
     """20 target labels (about 10 per class), 5 sources sharing 3 atoms (6 seeds, mean accuracy).
 
-    Measured: target-only LogisticRegression 0.75, pooled 0.55, dictionary 0.82.
+    Measured: target-only LogisticRegression 0.77, pooled 0.64, dictionary 0.86.
     """
     own, pooled, dt = _baselines("classification", range(6), n_labeled=20)
-    assert dt >= own + 0.04
+    assert dt >= own + 0.05
     assert dt >= pooled + 0.15
 
 
@@ -298,7 +333,7 @@ def test_recovers_the_shared_subspace_without_noise():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y, sample_domain=sd)
     angles = np.degrees(subspace_angles(est.dictionary_, D_true))
-    assert angles.max() < 0.05, angles  # measured 2.5e-4 degrees
+    assert angles.max() < 0.05, angles  # measured 6e-5 degrees
     # a random 3-D subspace of R^21 is far away: the test can fail
     rng = np.random.RandomState(0)
     assert np.degrees(subspace_angles(rng.normal(size=D_true.shape), D_true)).max() > 45
@@ -309,7 +344,7 @@ def test_grid_search_over_alpha_beta_eta_and_atoms(reg_data):
     grid = GridSearchCV(
         DictionaryTransferRegressor(random_state=0),
         {"alpha": [0.0, 1.0], "beta": [0.01, 0.1], "eta": [1e-3, 1e-1], "n_atoms": [2, 3]},
-        cv=3,
+        cv=KFold(3, shuffle=True, random_state=0),
     )
     grid.fit(X, y, sample_domain=sd)
     assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
@@ -420,9 +455,10 @@ def test_no_labeled_target_row_falls_back_to_the_pooled_ridge():
 
 def test_convergence_warning_names_the_stage(reg_data):
     X, y, sd, _ = reg_data
-    with pytest.warns(ConvergenceWarning, match="stage 2") as record:
+    with pytest.warns(ConvergenceWarning) as record:
         DictionaryTransferRegressor(max_iter=2, tol=0.0).fit(X, y, sample_domain=sd)
-    assert any("stage 1" in str(w.message) for w in record)
+    messages = [str(w.message) for w in record]
+    assert any("stage 1" in m for m in messages) and any("stage 2" in m for m in messages)
 
 
 def test_alpha_and_ridge_both_zero_is_an_error(reg_data):
@@ -433,10 +469,12 @@ def test_alpha_and_ridge_both_zero_is_an_error(reg_data):
 
 def test_random_state_seeds_the_random_initial_dictionary(reg_data):
     X, y, sd, _ = reg_data
-    fits = [
-        DictionaryTransferRegressor(init="random", random_state=s, max_iter=3).fit(X, y, sample_domain=sd)
-        for s in (0, 0, 1)
-    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = [
+            DictionaryTransferRegressor(init="random", random_state=s, max_iter=3).fit(X, y, sample_domain=sd)
+            for s in (0, 0, 1)
+        ]
     np.testing.assert_array_equal(fits[0].dictionary_, fits[1].dictionary_)
     assert not np.allclose(fits[0].dictionary_, fits[2].dictionary_)
 

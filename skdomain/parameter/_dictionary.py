@@ -66,12 +66,13 @@ _SOLVER_DOC = r"""
     model is :math:`W_T` (``coef_`` and ``intercept_``).
 
     **Solver.** Block-coordinate descent in which every step decreases the
-    objective: proximal-gradient steps on the codes (a gradient step of length
-    :math:`1/(w L)`, :math:`L = \lambda_{\max}(D^\top D)`, then row-wise group
-    soft-thresholding, the exact proximal operator of :math:`\eta\|\cdot\|_{2,1}`;
-    :math:`w = 1` for a source, :math:`\alpha` for the target), the exact
-    :math:`W_T` by one linear solve
-    :math:`(\beta X_L^\top X_L + (\alpha + 2\beta\rho) I) W_T = \alpha D V_T + \beta X_L^\top Y_L`,
+    objective: proximal-gradient steps on the source codes (a gradient step of
+    length :math:`1/L`, :math:`L = \lambda_{\max}(D^\top D)`, then row-wise group
+    soft-thresholding, the exact proximal operator of :math:`\eta\|\cdot\|_{2,1}`);
+    the target block :math:`(V_T, W_T)` with :math:`W_T` eliminated exactly,
+    :math:`W_T = M^{-1}(\alpha D V_T + \beta X_L^\top Y_L)`,
+    :math:`M = \beta X_L^\top X_L + (\alpha + 2\beta\rho) I` (factorised once),
+    and proximal-gradient steps on the quadratic in :math:`V_T` that remains;
     and :math:`D` column by column, each column the exact minimiser over the unit
     ball (Mairal et al., 2009). The objective is recorded per iteration
     (``objective_curve_``, non-increasing); a stage stops when one iteration
@@ -342,8 +343,10 @@ class _DictionaryTransfer(DomainRequestMixin, BaseEstimator):
         n_features = d.X.shape[1]
 
         coefs, ids = [], []
-        for sid in np.unique(d.sample_domain[d.source]):
-            rows = d.sample_domain == sid
+        src = np.flatnonzero(d.source)
+        src = src[np.argsort(d.sample_domain[src], kind="stable")]  # grouped by id, input order inside
+        uniq, starts = np.unique(d.sample_domain[src], return_index=True)
+        for sid, rows in zip(uniq, np.split(src, starts[1:])):
             coefs.append(_ridge(Xa[rows], self._encode(d.y[rows]), self.source_ridge))
             ids.append(int(sid))
         for i, model in enumerate(self._models()):
