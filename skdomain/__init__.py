@@ -1,6 +1,7 @@
 """skdomain: transfer learning and domain adaptation for scikit-learn."""
 
 from ._labeled import LabeledOnly
+from .active import MMDQuerySelector
 from .deep import DANNClassifier, DANNRegressor, GatedDANNClassifier
 from .feature import TCA
 from .instance import KMM
@@ -13,6 +14,7 @@ __all__ = [
     "KMM",
     "TCA",
     "LabeledOnly",
+    "MMDQuerySelector",
     "DANNClassifier",
     "DANNRegressor",
     "GatedDANNClassifier",
