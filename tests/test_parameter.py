@@ -5,6 +5,7 @@ import warnings
 import cvxpy as cp
 import numpy as np
 import pytest
+import sklearn
 from scipy import linalg as scipy_linalg
 from scipy.linalg import subspace_angles
 from sklearn.base import clone
@@ -351,6 +352,19 @@ def test_grid_search_over_alpha_beta_eta_and_atoms(reg_data):
     assert grid.best_estimator_.dictionary_.shape[1] == grid.best_params_["n_atoms"]
     # the grid tells the settings apart (the scores are not all equal)
     assert np.ptp(grid.cv_results_["mean_test_score"]) > 0.01
+
+
+def test_grid_search_with_metadata_routing_on(reg_data):
+    """sample_domain is requested by default: routed to fit with routing on, as without it."""
+    X, y, sd, _ = reg_data
+    grid = {"alpha": [0.1, 1.0], "n_atoms": [2, 3]}
+    cv = KFold(3, shuffle=True, random_state=0)
+    off = GridSearchCV(DictionaryTransferRegressor(random_state=0), grid, cv=cv).fit(X, y, sample_domain=sd)
+    with sklearn.config_context(enable_metadata_routing=True):
+        on = GridSearchCV(DictionaryTransferRegressor(random_state=0), grid, cv=cv)
+        on.fit(X, y, sample_domain=sd)
+    np.testing.assert_allclose(on.cv_results_["mean_test_score"], off.cv_results_["mean_test_score"])
+    assert on.best_estimator_.n_source_tasks_ == 5  # the ids arrived: one task per source id
 
 
 def test_alpha_zero_is_the_target_only_ridge(reg_data):
