@@ -2,7 +2,14 @@
 
 from ._labeled import LabeledOnly
 from .active import MMDQuerySelector
-from .deep import DANNClassifier, DANNRegressor, GatedDANNClassifier
+from .deep import (
+    DANClassifier,
+    DANNClassifier,
+    DANNRegressor,
+    DANRegressor,
+    DistillationClassifier,
+    GatedDANNClassifier,
+)
 from .feature import TCA
 from .instance import KMM
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
@@ -18,6 +25,9 @@ __all__ = [
     "DANNClassifier",
     "DANNRegressor",
     "GatedDANNClassifier",
+    "DANClassifier",
+    "DANRegressor",
+    "DistillationClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "DomainWarning",

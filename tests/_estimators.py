@@ -4,7 +4,15 @@ import torch
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from skdomain import KMM, TCA, LabeledOnly
-from skdomain.deep import DANNClassifier, DANNRegressor, DomainNet, GatedDANNClassifier
+from skdomain.deep import (
+    DANClassifier,
+    DANNClassifier,
+    DANNRegressor,
+    DANRegressor,
+    DistillationClassifier,
+    DomainNet,
+    GatedDANNClassifier,
+)
 from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
 
 CONTRACT_REASON = (
@@ -38,6 +46,9 @@ def all_estimators():
         DANNClassifier(**_DEEP),
         GatedDANNClassifier(**_DEEP),
         DANNRegressor(**_DEEP),
+        DANClassifier(**_DEEP),
+        DANRegressor(**_DEEP),
+        DistillationClassifier(LogisticRegression(), **_DEEP),
     ]
 
 

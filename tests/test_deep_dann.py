@@ -140,3 +140,32 @@ def test_gate_without_labeled_target_is_plain_dann():
     src = sd >= 0
     ce = torch.nn.functional.cross_entropy(out[0][src], yi[src])
     assert net._terms["train_loss_task"][0].item() == pytest.approx(ce.item(), rel=1e-6)
+
+
+def _perturbed(n, seed, eps=0.7, n_target_labeled=30):
+    """``_shifted``, a fraction ``eps`` of the source class-1 labels flipped to 0, some target labels."""
+    X, y, sd, yt = _shifted(n, seed)
+    rng = np.random.RandomState(seed + 7)
+    ones = np.flatnonzero((sd >= 0) & (y == 1))
+    y = y.copy()
+    y[ones[rng.rand(ones.size) < eps]] = 0
+    y[np.flatnonzero(sd < 0)[:n_target_labeled]] = yt[:n_target_labeled]
+    return X, y, sd, yt
+
+
+def test_gate_beats_plain_dann_on_a_perturbed_source():
+    """70% of the source's class-1 labels flipped, 30 of 150 target rows labeled, 6 seeds.
+
+    Measured accuracy on the unlabeled target rows: DANN 0.792, gated DANN 0.815 (the gain
+    is modest and varies by seed; with 90% flips it vanished on other seeds).
+    """
+    kw = dict(max_epochs=50, lr=5e-3, batch_size=32, module__hidden_units=(32, 16))
+    gain = []
+    for seed in range(6):
+        X, y, sd, yt = _perturbed(150, seed)
+        scores = []
+        for cls in (DANNClassifier, GatedDANNClassifier):
+            net = cls(random_state=seed, **kw).fit(X, y, sample_domain=sd)
+            scores.append(np.mean(net.predict(X[sd < 0][30:]) == yt[30:]))
+        gain.append(scores[1] - scores[0])
+    assert np.mean(gain) > 0.01

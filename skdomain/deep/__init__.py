@@ -22,10 +22,18 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
   (``discriminator__hidden_units=(64,)``), ``mu=1.0``, ``grl_lambda="schedule" | float``,
   ``grl_gamma=10.0``, ``gate=False``, ``source_weight=1.0`` (gate's lambda),
   ``omega_clip=10.0``. ``GatedDANNClassifier`` is ``gate=True``.
+- ``DANClassifier`` / ``DANRegressor``: ``mu=1.0``, ``mmd_layers=None`` (``("features",)``;
+  also ``"output"`` or submodule names), ``mmd_estimator="unbiased" | "biased" | "linear"``,
+  ``kernel_scales=None`` (``MULTISCALE_EXPONENTS``), ``kernel_weights=None``.
+- ``DistillationClassifier(teacher, module=DomainMLP, temperature=4.0, alpha=0.5, ...)``:
+  teacher a torch module, a fitted classifier with ``predict_proba`` (wrap it in
+  ``sklearn.frozen.FrozenEstimator`` to survive ``clone``), or an unfitted one (fitted on
+  the labeled rows).
 
 History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_loss``,
-``train_loss_task``, ``train_loss_adv``, ``lambda_p``, ``omega_mean`` (gated), ``valid_loss``
-(with a ``train_split``).
+``train_loss_task``, ``train_loss_adv``, ``lambda_p``, ``omega_mean`` (gated DANN),
+``train_loss_mmd`` (DAN), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``valid_loss``
+(with a ``train_split``: the task loss on held-out labeled rows).
 """
 
 from ._base import (
@@ -37,7 +45,9 @@ from ._base import (
     DomainRegressorMixin,
     LabeledValidSplit,
 )
+from ._dan import DANClassifier, DANRegressor
 from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
+from ._distill import DistillationClassifier
 from ._losses import (
     GradientReversal,
     dann_lambda,
@@ -50,9 +60,12 @@ from ._modules import Discriminator, DomainMLP
 
 __all__ = [
     "BalancedDomainBatches",
+    "DANClassifier",
+    "DANRegressor",
     "DANNClassifier",
     "DANNRegressor",
     "Discriminator",
+    "DistillationClassifier",
     "DomainBatches",
     "DomainClassifierMixin",
     "DomainDataset",

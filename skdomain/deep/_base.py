@@ -378,29 +378,38 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             x = torch.zeros(2, self.n_features_in_, device=self.device)
             out = self._forward_module(x)
         self.module_.train(was)
-        if len(out) < 2:
-            return ()
+        n_feature = len(out) - 1 - len(self._extra_layers())
+        self.has_feature_ = n_feature == 1
         return tuple(flatten_features(f).shape[1] for f in out[1:])
 
     # ------------------------------------------------------------------ forward
-    def _hook_layers(self):
-        """Names of submodules whose outputs are features (``feature_layer``, then others)."""
-        return [self.feature_layer] if self.feature_layer is not None else []
+    def _extra_layers(self):
+        """Names of further layers whose outputs follow the feature in ``infer``'s tuple."""
+        return []
 
     def _forward_module(self, X):
-        """``(output, feature, ...)`` of the module on a tensor ``X``."""
-        names = self._hook_layers()
-        if not names:
-            out = self.module_(X)
-            return tuple(out) if isinstance(out, (tuple, list)) else (out,)
-        hook = FeatureHook(self.module_, [n for n in names if n != "output"])
+        """``(output, feature, *extra)`` of the module on a tensor ``X``.
+
+        The feature is the module's second output, or the output of the submodule
+        named by ``feature_layer`` (a forward hook); it is absent when neither exists.
+        Extra layers (``_extra_layers``) are hooked submodules, or ``"output"``.
+        """
+        extra = self._extra_layers()
+        names = [n for n in [self.feature_layer, *extra] if n is not None and n != "output"]
+        hook = FeatureHook(self.module_, names) if names else None
         try:
             out = self.module_(X)
         finally:
-            hook.remove()
-        out = out[0] if isinstance(out, (tuple, list)) else out
-        feats = [out if n == "output" else flatten_features(hook.outputs[n]) for n in names]
-        return (out, *feats)
+            if hook is not None:
+                hook.remove()
+        if isinstance(out, (tuple, list)):
+            out, feats = out[0], [flatten_features(f) for f in out[1:2]]
+        else:
+            feats = []
+        if self.feature_layer is not None:
+            feats = [flatten_features(hook.outputs[self.feature_layer])]
+        more = [out if n == "output" else flatten_features(hook.outputs[n]) for n in extra]
+        return (out, *feats, *more)
 
     def infer(self, x, **fit_params):
         """Forward a batch: ``x`` is the batch dict (only ``x["X"]`` reaches the module) or a tensor."""
@@ -552,7 +561,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             return (rows * w).sum() / max(int(labeled_cpu.sum()), 1)
         sd = X["sample_domain"]
         b = _BatchMasks(sd, labeled_cpu, dev, rows.dtype)
-        task = self.task_loss(rows, b, y_pred, y_cpu)
+        task = self.task_loss(rows, b, y_pred, y_cpu, X)
         self._log_term("train_loss_task", task)
         loss = task
         if b.n_source and b.n_target and self.has_target_:
@@ -562,7 +571,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         self._train_step_count += 1
         return loss
 
-    def task_loss(self, rows, b, y_pred, y_cpu):
+    def task_loss(self, rows, b, y_pred, y_cpu, X):
         r""":math:`\mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`, each over its own rows of the batch."""
         loss = (rows * b.w_source_labeled).sum() / max(b.n_source_labeled, 1)
         if b.n_target_labeled:
@@ -614,10 +623,9 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             Features, one row per input row, in input order.
         """
         X = self._validate_X(X)
-        parts = [to_numpy(out[1]) for out in self.forward_iter(X)]
-        if not parts:
-            raise ValueError("The module returns no features: name one with feature_layer=.")
-        return np.concatenate(parts)
+        if not self.has_feature_:
+            raise ValueError("The module returns no features: name its feature layer with feature_layer=.")
+        return np.concatenate([to_numpy(out[1]) for out in self.forward_iter(X)])
 
     def __setstate__(self, state):
         requested = state.get("device")

@@ -28,7 +28,7 @@ class _DANNMixin:
 
     def initialize_extra_modules(self):
         """Build the discriminator ``discriminator_`` on the feature width (+ classes when gated)."""
-        if not self.feature_dims_:
+        if not self.has_feature_:
             raise ValueError(
                 f"{type(self).__name__} needs the features F(x): the module must return "
                 "(output, features), or name its feature layer with feature_layer='name'."
@@ -64,13 +64,13 @@ class _DANNMixin:
         r""":math:`\omega = \mathrm{SG}(D/(1-D)) = \exp(\mathrm{logit})`, clipped to ``[0, omega_clip]``."""
         return torch.exp(d_joint.detach().clamp(max=math.log(self.omega_clip)))
 
-    def task_loss(self, rows, b, y_pred, y_cpu):
+    def task_loss(self, rows, b, y_pred, y_cpu, X):
         r"""Plain: :math:`\mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`.
 
         Gated: :math:`\mathbb{E}_{T_L}[\ell] + \lambda \mathbb{E}_S[\omega \ell]`.
         """
         if not self.gate:
-            return super().task_loss(rows, b, y_pred, y_cpu)
+            return super().task_loss(rows, b, y_pred, y_cpu, X)
         self._batch_cache = None
         w = torch.ones_like(rows)
         if self.n_target_labeled_ > 0 and b.n_target:
