@@ -335,6 +335,25 @@ def test_inferred_domains_equal_explicit():
     np.testing.assert_array_equal(a.query_indices_, b.query_indices_)
 
 
+def test_metadata_routing_on_reaches_the_transfer_model():
+    """With routing switched on, sample_domain still reaches the default KMM transfer model."""
+    import sklearn
+
+    X, y, sd, _ = _data(seed=21, n_labeled=10)
+    off = MMDQuerySelector(batch_size=3).fit(X, y, sample_domain=sd)
+    with sklearn.config_context(enable_metadata_routing=True):
+        on = MMDQuerySelector(batch_size=3).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(on.query_indices_, off.query_indices_)
+    np.testing.assert_allclose(on.transfer_estimator_.weights_, off.transfer_estimator_.weights_)
+
+
+def test_regression_loop_runs():
+    X, y, sd, yt = _data(n_target=40, n_labeled=4, seed=22, task="regression")
+    curve = active_learning_curve(MMDQuerySelector(Ridge(), batch_size=3), X, y, sd, yt, n_rounds=2)
+    assert curve.n_labels.tolist() == [4, 7, 10]
+    assert np.all(np.isfinite(curve.scores)) and not curve.cold_start.any()
+
+
 # -- contract: caller's arrays, clone, pickle, fitted state ----------------------------------
 
 
