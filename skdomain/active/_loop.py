@@ -47,7 +47,7 @@ def active_learning_curve(
     ``selector.batch_size`` pool rows by ``strategy`` and reveals their labels from
     ``oracle_y``; a last evaluation follows the last round. Every strategy uses
     the same transfer model (``selector.transfer_estimator``, by default
-    ``KMM(clone(selector.estimator))``) and the same batch size, so the curves
+    ``KMM(clone(selector.estimator))``, seeded like the selector) and the same batch size, so the curves
     compare only the choice of rows:
 
     * ``"mmd"``: :class:`MMDQuerySelector` (a clone of ``selector``: disagreement
@@ -138,7 +138,7 @@ def active_learning_curve(
 
     transfer = selector.transfer_estimator
     if transfer is None:
-        transfer = default_transfer_estimator(base)
+        transfer = default_transfer_estimator(base, selector.random_state)
     rng = check_random_state(random_state)
     y_cur = d.y.copy()
     if y_cur.dtype.kind in "iu" and task == "regression":

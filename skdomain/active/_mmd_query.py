@@ -32,11 +32,14 @@ __all__ = ["MMDQuerySelector"]
 _FACTOR_RTOL = 1e-9
 
 
-def default_transfer_estimator(base):
-    """The transfer model used when none is given: :class:`~skdomain.KMM` around ``base``."""
+def default_transfer_estimator(base, random_state=None):
+    """The transfer model used when none is given: :class:`~skdomain.KMM` around ``base``.
+
+    ``random_state`` seeds KMM's Nyström landmarks (used above 1000 source rows).
+    """
     from ..instance import KMM
 
-    return KMM(clone(base))
+    return KMM(clone(base), random_state=random_state)
 
 
 def fit_transfer(estimator, d):
@@ -91,7 +94,7 @@ def _kernel_diag(X, kernel, params):
     return np.array([kernel_matrix(X[i : i + 1], kernel=kernel, **params)[0, 0] for i in range(X.shape[0])])
 
 
-def local_swaps(order, linear, X_pool, b, inv_m2, *, kernel, params, max_swaps, diag=None):
+def local_swaps(order, linear, X_pool, b, inv_m2, *, kernel, params, max_swaps):
     r"""Round to the first ``b`` of ``order``, then swap while the exact objective strictly drops.
 
     The objective over a set :math:`S` of ``b`` pool rows is
@@ -115,13 +118,13 @@ def local_swaps(order, linear, X_pool, b, inv_m2, *, kernel, params, max_swaps, 
     n = X_pool.shape[0]
     S = np.array(order[:b], dtype=np.int64)
     KUS = kernel_matrix(X_pool, X_pool[S], kernel=kernel, **params)
-    Ad = inv_m2 * (_kernel_diag(X_pool, kernel, params) if diag is None else diag)
+    Ad = inv_m2 * _kernel_diag(X_pool, kernel, params)
     n_swaps = 0
     if b < n:
         for _ in range(max_swaps):
             s = inv_m2 * KUS.sum(axis=1)
-            gain_in = linear + 2.0 * s + Ad  # cost of adding j, before the cross term
-            gain_out = linear[S] + 2.0 * s[S] - Ad[S]  # value of keeping i
+            gain_in = linear + 2.0 * s + Ad  # change from adding j (before the cross term)
+            gain_out = linear[S] + 2.0 * s[S] - Ad[S]  # change from removing i, negated
             delta = gain_in[None, :] - gain_out[:, None] - 2.0 * inv_m2 * KUS.T
             delta[:, S] = np.inf
             p, j = np.unravel_index(np.argmin(delta), delta.shape)
@@ -200,7 +203,8 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         (masked labels are then NaN). A
         :class:`~sklearn.frozen.FrozenEstimator` is used as it is (no cold start).
     transfer_estimator : estimator object, default=None
-        The transfer model :math:`W_T`. ``None`` means ``KMM(clone(estimator))``
+        The transfer model :math:`W_T`. ``None`` means
+        ``KMM(clone(estimator), random_state=random_state)``
         (:class:`~skdomain.KMM` with its defaults around the base model, e.g.
         ``KMM(LogisticRegression(max_iter=1000))`` or ``KMM(Ridge())``). A
         domain-aware estimator (one of skdomain's, or a Pipeline holding one) is
@@ -251,7 +255,7 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
     solver_options : dict, default=None
         Keyword arguments for the solver (passed to ``cvxpy.Problem.solve``).
     random_state : int, RandomState instance or None, default=None
-        Seeds the Nyström landmarks.
+        Seeds the Nyström landmarks (here, and in the default KMM transfer model).
 
     Attributes
     ----------
@@ -406,7 +410,7 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         classes = np.unique(d.y[d.labeled]) if task == "classification" else None
         transfer = self.transfer_estimator
         if transfer is None:
-            transfer = default_transfer_estimator(base)
+            transfer = default_transfer_estimator(base, self.random_state)
         if task_of(transfer) != task:
             raise ValueError(
                 f"estimator is a {task} model but transfer_estimator "
