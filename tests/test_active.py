@@ -190,16 +190,29 @@ def test_relaxed_bound_below_rounded(params):
 
 
 def test_swaps_strictly_decrease_the_rounded_objective():
+    """With lambda = 0 the relaxation is fractional here, and 3 exchanges improve the rounding."""
     X, y, sd, _ = _data(n_source=80, n_target=90, n_labeled=10, seed=6)
-    kw = dict(batch_size=8, lambda_=0.05, reference="target")
+    kw = dict(batch_size=8, lambda_=0.0, reference="target")
     none = MMDQuerySelector(max_swaps=0, **kw).fit(X, y, sample_domain=sd)
     some = MMDQuerySelector(**kw).fit(X, y, sample_domain=sd)
-    assert none.n_swaps_ == 0
-    if some.n_swaps_ > 0:
-        assert some.rounded_objective_ < none.rounded_objective_
-    else:
-        assert some.rounded_objective_ == pytest.approx(none.rounded_objective_)
-    assert some.relaxed_objective_ <= some.rounded_objective_ <= none.rounded_objective_
+    assert none.n_swaps_ == 0 and some.n_swaps_ >= 1
+    assert some.relaxed_objective_ < some.rounded_objective_ < none.rounded_objective_
+    one = MMDQuerySelector(max_swaps=1, **kw).fit(X, y, sample_domain=sd)
+    assert one.n_swaps_ == 1 and some.rounded_objective_ <= one.rounded_objective_ < none.rounded_objective_
+    # the exchanges stop at a local optimum: no single exchange improves the batch
+    tl = (sd < 0) & (y != -1)
+    pool = some.pool_indices_
+    batch = list(some.query_indices_)
+
+    def f(rows):
+        return mmd(X[sd < 0], np.vstack([X[tl], X[rows]]), gamma=some.gamma_)
+
+    best = f(batch)
+    assert best == pytest.approx(some.rounded_objective_, rel=1e-10)
+    outside = [r for r in pool if r not in batch]
+    for p in range(len(batch)):
+        for r in outside[::3]:
+            assert f(batch[:p] + [r] + batch[p + 1 :]) >= best - 1e-12
 
 
 def test_nystroem_with_every_pool_row_equals_dense():
