@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..metrics._kernels import MULTISCALE_EXPONENTS
 from ._base import DomainClassifierMixin, DomainNet, DomainRegressorMixin
-from ._losses import mk_mmd_torch, multiscale_gammas_torch
+from ._losses import mk_mmd_torch
 from ._modules import DomainMLP
 
 __all__ = ["DANClassifier", "DANRegressor"]
@@ -61,13 +61,13 @@ class _DANMixin:
         src = torch.nonzero(b.source_cpu).squeeze(1).to(b.device, non_blocking=True)
         tgt = torch.nonzero(b.target_cpu).squeeze(1).to(b.device, non_blocking=True)
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
+        weights = None if self.kernel_weights is None else torch.as_tensor(self.kernel_weights)
         total = 0.0
         for Z in self._layer_outputs(y_pred):
             Z = Z.reshape(Z.shape[0], -1)
-            Zs, Zt = Z[src], Z[tgt]
-            gammas = multiscale_gammas_torch(Z, scales)
-            weights = None if self.kernel_weights is None else torch.as_tensor(self.kernel_weights)
-            total = total + mk_mmd_torch(Zs, Zt, gammas=gammas, weights=weights, estimator=self.mmd_estimator)
+            total = total + mk_mmd_torch(
+                Z[src], Z[tgt], weights=weights, estimator=self.mmd_estimator, scales=scales
+            )
         self._log_term("train_loss_mmd", total)
         return self.mu * total
 

@@ -79,31 +79,31 @@ def _sq_distances(A, B):
     return (sa[:, None] + sb[None, :] - 2.0 * (A @ B.T)).clamp_min(0.0)
 
 
-def median_sq_distance_torch(Z):
+def median_sq_distance_torch(Z, D2=None):
     r"""Torch mirror of :func:`skdomain.metrics.median_sq_distance` (no subsampling).
 
     The median of the off-diagonal squared distances :math:`\|z_i - z_j\|^2`,
     :math:`i < j`, interpolated like :func:`numpy.median`; ``1.0`` when it is zero
-    or not finite. Computed on detached values (a bandwidth is not learned through).
+    or not finite. Computed on detached values (a bandwidth is not learned through);
+    ``D2`` is the squared-distance matrix of ``Z`` when already at hand.
     """
-    Z = Z.detach()
     n = Z.shape[0]
     if n < 2:
         return torch.ones((), dtype=Z.dtype, device=Z.device)
+    D2 = _sq_distances(Z.detach(), Z.detach()) if D2 is None else D2.detach()
     iu = torch.triu_indices(n, n, offset=1, device=Z.device)
-    d2 = _sq_distances(Z, Z)[iu[0], iu[1]]
-    m = torch.quantile(d2, 0.5)  # linear interpolation: numpy.median's rule
+    m = torch.quantile(D2[iu[0], iu[1]], 0.5)  # linear interpolation: numpy.median's rule
     ok = torch.isfinite(m) & (m > 0)
     return torch.where(ok, m, torch.ones_like(m))
 
 
-def multiscale_gammas_torch(Z, scales=MULTISCALE_EXPONENTS):
+def multiscale_gammas_torch(Z, scales=MULTISCALE_EXPONENTS, D2=None):
     r"""Torch mirror of :func:`skdomain.metrics.multiscale_gammas`: :math:`\gamma_0 / 2^k`.
 
     :math:`\gamma_0 = 1 / \mathrm{median}\|z_i - z_j\|^2` on the pooled sample ``Z``, and
     ``k`` in ``scales`` multiplies :math:`\sigma^2` by :math:`2^k`.
     """
-    g0 = 1.0 / median_sq_distance_torch(Z)
+    g0 = 1.0 / median_sq_distance_torch(Z, D2)
     return torch.stack([g0 / 2.0**k for k in scales])
 
 
@@ -112,7 +112,7 @@ def _gaussian_sum(D2, gammas, weights):
     return torch.einsum("u,u...->...", weights, torch.exp(-gammas.view(-1, *([1] * D2.ndim)) * D2))
 
 
-def mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased"):
+def mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased", scales=MULTISCALE_EXPONENTS):
     r"""Multi-kernel squared MMD between the rows of ``A`` and ``B``, differentiable.
 
     :math:`\mathrm{MK\text{-}MMD}^2 = \sum_u \beta_u \mathrm{MMD}^2_{k_u}(A, B)` with Gaussian
@@ -138,21 +138,31 @@ def mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased"):
         :math:`\beta_u` (normalised to sum to 1); ``None`` is uniform.
     estimator : {"unbiased", "biased", "linear"}, default="unbiased"
         Which estimate.
+    scales : sequence of int, default=MULTISCALE_EXPONENTS
+        Powers of two of the default bandwidths (when ``gammas`` is None).
 
     Returns
     -------
     mmd2 : Tensor of shape ()
         The estimate (the unbiased and linear ones can be slightly negative).
     """
+    n, m = A.shape[0], B.shape[0]
+    if estimator not in ("unbiased", "biased", "linear"):
+        raise ValueError(f"estimator must be 'unbiased', 'biased' or 'linear'; got {estimator!r}.")
+    Z = torch.cat([A, B])
+    D2 = None
+    if estimator != "linear":
+        if estimator == "unbiased" and (n < 2 or m < 2):
+            raise ValueError("The unbiased MMD needs at least 2 rows in each sample.")
+        D2 = _sq_distances(Z, Z)  # one pooled matrix: the bandwidth rule and the three blocks
     if gammas is None:
-        gammas = multiscale_gammas_torch(torch.cat([A, B]))
+        gammas = multiscale_gammas_torch(Z, scales, D2)
     gammas = torch.as_tensor(gammas, dtype=A.dtype, device=A.device)
     if weights is None:
         weights = torch.full_like(gammas, 1.0 / gammas.numel())
     else:
         weights = torch.as_tensor(weights, dtype=A.dtype, device=A.device)
         weights = weights / weights.sum()
-    n, m = A.shape[0], B.shape[0]
     if estimator == "linear":
         k = min(n, m) // 2
         if k < 1:
@@ -164,14 +174,9 @@ def mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased"):
             return _gaussian_sum(((u - v) ** 2).sum(1), gammas, weights)
 
         return (kern(a1, a2) + kern(b1, b2) - kern(a1, b2) - kern(a2, b1)).mean()
-    if estimator not in ("unbiased", "biased"):
-        raise ValueError(f"estimator must be 'unbiased', 'biased' or 'linear'; got {estimator!r}.")
-    Kaa = _gaussian_sum(_sq_distances(A, A), gammas, weights)
-    Kbb = _gaussian_sum(_sq_distances(B, B), gammas, weights)
-    Kab = _gaussian_sum(_sq_distances(A, B), gammas, weights)
+    K = _gaussian_sum(D2, gammas, weights)
+    Kaa, Kbb, Kab = K[:n, :n], K[n:, n:], K[:n, n:]
     if estimator == "unbiased":
-        if n < 2 or m < 2:
-            raise ValueError("The unbiased MMD needs at least 2 rows in each sample.")
         saa = (Kaa.sum() - Kaa.diagonal().sum()) / (n * (n - 1))
         sbb = (Kbb.sum() - Kbb.diagonal().sum()) / (m * (m - 1))
     else:
