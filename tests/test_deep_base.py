@@ -177,6 +177,25 @@ def test_grid_search_over_a_loss_weight_and_a_module_parameter(data):
     )
 
 
+def test_metadata_routing_grid_search_and_pipeline(data):
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, sd = data
+    with sklearn.config_context(enable_metadata_routing=True):
+        # sample_domain is requested by default: no set_fit_request needed
+        grid = GridSearchCV(DANNClassifier(**SMALL), {"mu": [0.0, 1.0]}, cv=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DomainWarning)
+            grid.fit(X, y, sample_domain=sd)
+            make_pipeline(StandardScaler(), DANNClassifier(**SMALL)).fit(X, y, sample_domain=sd)
+    # routing off: the step__ prefix
+    pipe = make_pipeline(StandardScaler(), DANNClassifier(**SMALL))
+    pipe.fit(X, y, dannclassifier__sample_domain=sd)
+    assert pipe[-1].has_target_
+
+
 class _Plain(torch.nn.Module):
     """A custom module that returns its output only."""
 

@@ -638,6 +638,38 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         with self._on_device():
             return super().load_params(*args, **kwargs)
 
+    def set_fit_request(self, **kwargs):
+        """Request metadata for ``fit`` under scikit-learn's metadata routing (skorch's method).
+
+        ``sample_domain`` is requested by default; this changes the request or adds others.
+
+        Parameters
+        ----------
+        **kwargs : dict
+            ``param_name=alias`` with alias ``True``, ``False``, ``None`` or a string.
+
+        Returns
+        -------
+        self : object
+            The net.
+        """
+        return super().set_fit_request(**kwargs)
+
+    def set_partial_fit_request(self, **kwargs):
+        """Request metadata for ``partial_fit`` under scikit-learn's metadata routing.
+
+        Parameters
+        ----------
+        **kwargs : dict
+            ``param_name=alias`` with alias ``True``, ``False``, ``None`` or a string.
+
+        Returns
+        -------
+        self : object
+            The net.
+        """
+        return super().set_partial_fit_request(**kwargs)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False

@@ -32,11 +32,13 @@ class GradientReversal(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, lambda_):
+        """Identity on ``x``; keeps ``lambda_`` (a 0-d tensor) for the backward pass."""
         ctx.save_for_backward(lambda_)
         return x.view_as(x)
 
     @staticmethod
     def backward(ctx, grad_output):
+        """``-lambda_ * grad_output`` for ``x``; no gradient for ``lambda_``."""
         (lambda_,) = ctx.saved_tensors
         return -lambda_.to(grad_output.dtype) * grad_output, None
 
