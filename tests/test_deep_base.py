@@ -17,6 +17,7 @@ from skdomain.deep import (
     DANNRegressor,
     DomainDataset,
     LabeledValidSplit,
+    labeled_score,
 )
 from skdomain.utils import DomainWarning
 
@@ -108,6 +109,29 @@ def test_callbacks_early_stopping(data):
     )
     net.fit(X, y, sample_domain=sd)
     assert len(net.history) < 50
+
+
+def test_skorch_callbacks_checkpoint_scheduler_scoring(data, tmp_path):
+    from skorch.callbacks import Checkpoint, EpochScoring, LRScheduler
+
+    X, y, sd = data
+    net = DANNClassifier(
+        **{**SMALL, "train_split": LabeledValidSplit(0.25)},
+        callbacks=[
+            Checkpoint(dirname=tmp_path, monitor="valid_loss_best", f_discriminator="disc.pt"),
+            LRScheduler(policy="StepLR", step_size=1, gamma=0.5),
+            EpochScoring(labeled_score, name="valid_acc", lower_is_better=False),
+        ],
+    )
+    net.fit(X, y, sample_domain=sd)
+    assert {"params.pt", "disc.pt"} <= {p.name for p in tmp_path.iterdir()}
+    assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(net.lr * 0.5**3)
+    acc = net.history[:, "valid_acc"]
+    assert np.all((0 <= np.asarray(acc)) & (np.asarray(acc) <= 1))
+    # the callback's score is the accuracy on the held-out labeled rows, decoded
+    _, valid = LabeledValidSplit(0.25)(DomainDataset(X, torch.as_tensor(np.where(y >= 0, y, -1)), sd))
+    y_valid = net.classes_[valid.y.numpy()]
+    assert acc[-1] == pytest.approx(np.mean(net.predict(valid.X.numpy()) == y_valid))
 
 
 def test_no_target_warns_and_fits(data):

@@ -44,6 +44,7 @@ from ._base import (
     DomainNet,
     DomainRegressorMixin,
     LabeledValidSplit,
+    labeled_score,
 )
 from ._dan import DANClassifier, DANRegressor
 from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
@@ -78,6 +79,7 @@ __all__ = [
     "dann_lambda",
     "distillation_loss",
     "grad_reverse",
+    "labeled_score",
     "mk_mmd_torch",
     "multiscale_gammas_torch",
 ]

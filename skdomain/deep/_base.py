@@ -27,6 +27,7 @@ __all__ = [
     "DomainNet",
     "DomainClassifierMixin",
     "DomainRegressorMixin",
+    "labeled_score",
 ]
 
 
@@ -602,6 +603,8 @@ class DomainNet(DomainRequestMixin, NeuralNet):
     # ------------------------------------------------------------------ prediction
     def _validate_X(self, X):
         check_is_fitted(self, "n_features_in_")
+        if isinstance(X, torch.utils.data.Dataset):  # skorch's scoring callbacks pass datasets
+            return X
         return validate_data(self, X, reset=False, dtype=np.float32)
 
     def forward_iter(self, X, training=False, device="cpu"):
@@ -675,6 +678,39 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         tags.input_tags.sparse = False
         tags.target_tags.required = True
         return tags
+
+
+def labeled_score(net, X, y):
+    """Accuracy (classifier) or R² (regressor) on the labeled rows, for skorch's ``EpochScoring``.
+
+    skorch's scoring callbacks pass the validation dataset and the *encoded* labels of
+    its batches (``-1`` / NaN for masked rows); this decodes them and ignores masked rows:
+    ``EpochScoring(labeled_score, name="valid_acc", lower_is_better=False)``.
+
+    Parameters
+    ----------
+    net : DomainNet
+        The net being trained.
+    X : DomainDataset or array-like
+        Rows to score.
+    y : array-like of shape (n_samples,)
+        Encoded labels, as skorch collects them from the batches.
+
+    Returns
+    -------
+    score : float
+        The score over the labeled rows (NaN when there is none).
+    """
+    from .._base import task_score
+
+    y = np.asarray(y)
+    task = net._task
+    keep = ~np.isnan(y) if task == "regression" else y >= 0
+    if not keep.any():
+        return float("nan")
+    pred = np.asarray(net.predict(X))[keep]
+    y_true = y[keep] if task == "regression" else net.classes_[y[keep].astype(int)]
+    return task_score(y_true, pred, task)
 
 
 class _BatchMasks:
