@@ -63,7 +63,20 @@ class DomainDataset(torch.utils.data.Dataset):
         return self.X.shape[0]
 
     def take(self, idx):
-        """The batch of rows ``idx`` (an int64 tensor): ``(X dict, y)``."""
+        """The batch of rows ``idx``.
+
+        Parameters
+        ----------
+        idx : int64 Tensor or int
+            Row indices.
+
+        Returns
+        -------
+        Xi : dict of str to Tensor
+            ``{"X": ..., "sample_domain": ..., **extras}`` of those rows.
+        yi : Tensor or None
+            Their encoded labels.
+        """
         Xi = {"X": self.X[idx], "sample_domain": self.sample_domain[idx]}
         for k, v in self.extras.items():
             Xi[k] = v[idx]
@@ -75,7 +88,18 @@ class DomainDataset(torch.utils.data.Dataset):
         return Xi, (torch.zeros(()) if yi is None else yi)
 
     def subset(self, idx):
-        """A new dataset with the rows ``idx``."""
+        """A new dataset with the rows ``idx``.
+
+        Parameters
+        ----------
+        idx : array-like of int
+            Row indices.
+
+        Returns
+        -------
+        dataset : DomainDataset
+            Those rows.
+        """
         idx = torch.as_tensor(np.asarray(idx), dtype=torch.int64)
         return DomainDataset(
             self.X[idx],

@@ -28,23 +28,74 @@ class GradientReversal(torch.autograd.Function):
 
     Forward: the identity, :math:`R_\lambda(x) = x`. Backward: the incoming
     gradient times :math:`-\lambda`, :math:`\partial R_\lambda / \partial x = -\lambda I`.
+    Use it through :func:`grad_reverse` (``GradientReversal.apply(x, lambda_)``).
+
+    Parameters
+    ----------
+    *args : tuple
+        Unused (a torch ``Function`` is not instantiated).
+    **kwargs : dict
+        Unused.
     """
 
     @staticmethod
     def forward(ctx, x, lambda_):
-        """Identity on ``x``; keeps ``lambda_`` (a 0-d tensor) for the backward pass."""
+        """Identity on ``x``; keeps ``lambda_`` for the backward pass.
+
+        Parameters
+        ----------
+        ctx : torch.autograd.function.FunctionCtx
+            Autograd context.
+        x : Tensor
+            Input.
+        lambda_ : Tensor of shape ()
+            Reversal coefficient.
+
+        Returns
+        -------
+        out : Tensor
+            ``x`` (a view).
+        """
         ctx.save_for_backward(lambda_)
         return x.view_as(x)
 
     @staticmethod
     def backward(ctx, grad_output):
-        """``-lambda_ * grad_output`` for ``x``; no gradient for ``lambda_``."""
+        """Reverse and scale the gradient.
+
+        Parameters
+        ----------
+        ctx : torch.autograd.function.FunctionCtx
+            Autograd context.
+        grad_output : Tensor
+            Gradient with respect to the output.
+
+        Returns
+        -------
+        grad_x : Tensor
+            ``-lambda_ * grad_output``.
+        grad_lambda : None
+            No gradient for the coefficient.
+        """
         (lambda_,) = ctx.saved_tensors
         return -lambda_.to(grad_output.dtype) * grad_output, None
 
 
 def grad_reverse(x, lambda_=1.0):
-    r"""Apply :class:`GradientReversal` with coefficient ``lambda_`` (float or 0-d tensor)."""
+    r"""Apply :class:`GradientReversal` with coefficient ``lambda_``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (e.g. the features that feed the discriminator).
+    lambda_ : float or Tensor of shape (), default=1.0
+        Reversal coefficient :math:`\lambda`.
+
+    Returns
+    -------
+    out : Tensor
+        ``x`` forward; backward, the gradient times :math:`-\lambda`.
+    """
     lam = torch.as_tensor(lambda_, dtype=x.dtype, device=x.device)
     return GradientReversal.apply(x, lam)
 
@@ -86,8 +137,19 @@ def median_sq_distance_torch(Z, D2=None):
 
     The median of the off-diagonal squared distances :math:`\|z_i - z_j\|^2`,
     :math:`i < j`, interpolated like :func:`numpy.median`; ``1.0`` when it is zero
-    or not finite. Computed on detached values (a bandwidth is not learned through);
-    ``D2`` is the squared-distance matrix of ``Z`` when already at hand.
+    or not finite. Computed on detached values (a bandwidth is not learned through).
+
+    Parameters
+    ----------
+    Z : Tensor of shape (n, d)
+        The pooled sample.
+    D2 : Tensor of shape (n, n), default=None
+        Squared distances of ``Z`` when already at hand.
+
+    Returns
+    -------
+    m : Tensor of shape ()
+        The median.
     """
     n = Z.shape[0]
     if n < 2:
@@ -104,6 +166,20 @@ def multiscale_gammas_torch(Z, scales=MULTISCALE_EXPONENTS, D2=None):
 
     :math:`\gamma_0 = 1 / \mathrm{median}\|z_i - z_j\|^2` on the pooled sample ``Z``, and
     ``k`` in ``scales`` multiplies :math:`\sigma^2` by :math:`2^k`.
+
+    Parameters
+    ----------
+    Z : Tensor of shape (n, d)
+        The pooled sample.
+    scales : sequence of int, default=MULTISCALE_EXPONENTS
+        The powers ``k`` (shared with :func:`skdomain.metrics.multiscale_gammas`).
+    D2 : Tensor of shape (n, n), default=None
+        Squared distances of ``Z`` when already at hand.
+
+    Returns
+    -------
+    gammas : Tensor of shape (len(scales),)
+        One ``gamma`` per scale.
     """
     g0 = 1.0 / median_sq_distance_torch(Z, D2)
     return torch.stack([g0 / 2.0**k for k in scales])
@@ -206,6 +282,15 @@ def distillation_loss(student_logits, teacher_probs, temperature):
     which at high :math:`T` (zero-mean logits, :math:`N` classes) is about
     :math:`(z_i - v_i) / (N T^2)`; the :math:`T^2` factor makes the gradient magnitude
     independent of :math:`T` (Hinton et al., 2015).
+
+    Parameters
+    ----------
+    student_logits : Tensor of shape (n, n_classes)
+        Student logits :math:`z`.
+    teacher_probs : Tensor of shape (n, n_classes)
+        Teacher distribution :math:`p_T` (rows sum to 1).
+    temperature : float
+        :math:`T`.
 
     Returns
     -------

@@ -42,7 +42,20 @@ class DomainMLP(nn.Module):
         self.head = nn.Linear(width, n_outputs)
 
     def forward(self, X):
-        """Return ``(output, features)``."""
+        """Map rows to ``(C(F(X)), F(X))``.
+
+        Parameters
+        ----------
+        X : Tensor of shape (n, n_features)
+            Input rows.
+
+        Returns
+        -------
+        output : Tensor of shape (n, n_outputs)
+            Logits (classification) or predictions (regression).
+        features : Tensor of shape (n, hidden_units[-1])
+            The features ``F(X)``.
+        """
         z = self.feature_extractor(X)
         return self.head(z), z
 
@@ -71,7 +84,18 @@ class Discriminator(nn.Module):
         self.out = nn.Linear(width, 1)
 
     def forward(self, Z):
-        """Return the logit of P(target | z), shape ``(n,)``."""
+        """Logit of P(target | z).
+
+        Parameters
+        ----------
+        Z : Tensor of shape (n, n_features)
+            Features (and one-hot labels for the gated discriminator).
+
+        Returns
+        -------
+        logit : Tensor of shape (n,)
+            One logit per row.
+        """
         return self.out(self.body(Z)).squeeze(-1)
 
 
