@@ -244,7 +244,7 @@ def load_mnist_digits(
     logistic regression that reaches about 0.89 on MNIST (5-fold
     cross-validation) scores about 0.68 on digits (see the user guide for the
     measured figures). MNIST is read with numpy from the installed package
-    (no network, no download) and converted once per process (about half a
+    (no network, no download) and converted once per process (about a
     second); every call returns fresh copies.
 
     Parameters
