@@ -112,3 +112,12 @@ def test_dan_history_layers_and_estimators():
     Xr, yr, sdr = make_domain_shift(60, 40, task="regression", random_state=0)
     reg = DANRegressor(**kw).fit(Xr, yr, sample_domain=sdr)
     assert np.isfinite(reg.score(Xr[sdr >= 0], yr[sdr >= 0]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 8128])
+def test_torch_median_is_numpy_median(n):
+    """The bandwidth's median (two kthvalue selections) is numpy.median, odd and even sizes."""
+    from skdomain.deep._losses import _median
+
+    v = torch.rand(n, dtype=torch.float64, generator=torch.Generator().manual_seed(n))
+    assert float(_median(v)) == pytest.approx(float(np.median(v.numpy())), rel=1e-15, abs=0)
