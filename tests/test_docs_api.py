@@ -1,0 +1,80 @@
+"""The API reference documents every public name (docs/check_api.py, without Sphinx)."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+DOCS = pathlib.Path(__file__).parents[1] / "docs"
+
+
+@pytest.fixture(scope="module")
+def check_api():
+    spec = importlib.util.spec_from_file_location("check_api", DOCS / "check_api.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_public_name_is_in_api_rst(check_api):
+    assert check_api.check_api() == []
+
+
+def test_every_public_package_is_checked(check_api):
+    import skdomain
+
+    subpackages = {
+        p.name
+        for p in pathlib.Path(skdomain.__file__).parent.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and not p.name.startswith("_")
+    }
+    checked = {name.split(".")[1] for name in check_api.PACKAGES if "." in name}
+    assert subpackages <= checked, subpackages - checked
+
+
+def _page(tmp_path, *entries, module="skdomain"):
+    body = "\n".join(f"   {e}" for e in entries)
+    path = tmp_path / "api.rst"
+    path.write_text(
+        f"API\n===\n\n.. currentmodule:: {module}\n\n"
+        f".. autosummary::\n   :toctree: generated/\n   :template: class.rst\n\n{body}\n\nAfter.\n"
+    )
+    return path
+
+
+def test_entries_follow_currentmodule(check_api, tmp_path):
+    path = _page(tmp_path, "KMM", "metrics.mmd", module="skdomain")
+    assert check_api.autosummary_entries(path) == [("skdomain.KMM", 10), ("skdomain.metrics.mmd", 11)]
+
+
+def test_missing_name_is_reported(check_api, tmp_path):
+    path = _page(tmp_path, "KMM")
+    problems = check_api.check_api(path, packages=["skdomain.instance"], excluded={})
+    assert problems == ["skdomain.instance.kmm_objective is public (in __all__) but has no entry in api.rst"]
+
+
+def test_reexported_object_needs_one_entry(check_api, tmp_path):
+    # skdomain.instance.KMM is skdomain.KMM: one entry, under either name, covers both
+    path = _page(tmp_path, "instance.KMM", "instance.kmm_objective", "KMM")
+    assert check_api.check_api(path, packages=["skdomain.instance"], excluded={}) == []
+    path = _page(tmp_path, "KMM", "instance.kmm_objective")
+    assert check_api.check_api(path, packages=["skdomain.instance"], excluded={}) == []
+
+
+def test_stale_entry_is_reported(check_api, tmp_path):
+    path = _page(tmp_path, "KMM", "instance.kmm_objective", "instance.NoSuchThing")
+    (problem,) = check_api.check_api(path, packages=["skdomain.instance"], excluded={})
+    assert "entry skdomain.instance.NoSuchThing does not import" in problem
+
+
+def test_exclusions_are_checked(check_api, tmp_path):
+    path = _page(tmp_path, "KMM")
+    excluded = {"skdomain.instance.kmm_objective": "internal helper"}
+    assert check_api.check_api(path, packages=["skdomain.instance"], excluded=excluded) == []
+    # an excluded name documented anyway, and an exclusion of nothing public
+    path = _page(tmp_path, "KMM", "instance.kmm_objective")
+    excluded["skdomain.instance.gone"] = "removed"
+    problems = check_api.check_api(path, packages=["skdomain.instance"], excluded=excluded)
+    assert len(problems) == 2
+    assert "kmm_objective is excluded (internal helper) but documented" in problems[0]
+    assert problems[1] == "exclusion skdomain.instance.gone names no public object"
