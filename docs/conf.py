@@ -28,6 +28,7 @@ copyright = "skdomain developers"
 release = skdomain.__version__
 version = ".".join(release.split(".")[:2])
 
+
 def _env_flag(name):
     return os.environ.get(name, "0").strip().lower() not in ("", "0", "false", "no")
 
@@ -179,5 +180,17 @@ def _plain_sklearn_refs(app, what, name, obj, options, lines):
         lines[i] = _SKLEARN_ROLE.sub(r"\1", line)
 
 
+def _make_pictures(app):
+    # The pictures of the domain contract page (docs/_pictures.py), drawn at every
+    # build into generated/pictures/ (ignored by git); unchanged files are not rewritten.
+    sys.path.insert(0, str(HERE))
+    try:
+        import _pictures
+    finally:
+        sys.path.remove(str(HERE))
+    _pictures.make_pictures(HERE / "generated" / "pictures")
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _plain_sklearn_refs)
+    app.connect("builder-inited", _make_pictures)
