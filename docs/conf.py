@@ -180,6 +180,14 @@ def _plain_sklearn_refs(app, what, name, obj, options, lines):
         lines[i] = _SKLEARN_ROLE.sub(r"\1", line)
 
 
+def _skip_namedtuple_fields(app, what, name, obj, skip, options):
+    # The fields of a named tuple (utils.DomainData) are documented in its Attributes
+    # section; their generated descriptors ("Alias for field number 0") add nothing.
+    if (getattr(obj, "__doc__", None) or "").startswith("Alias for field number"):
+        return True
+    return None
+
+
 def _make_pictures(app):
     # The pictures of the domain contract page (docs/_pictures.py), drawn at every
     # build into generated/pictures/ (ignored by git); unchanged files are not rewritten.
@@ -194,3 +202,4 @@ def _make_pictures(app):
 def setup(app):
     app.connect("autodoc-process-docstring", _plain_sklearn_refs)
     app.connect("builder-inited", _make_pictures)
+    app.connect("autodoc-skip-member", _skip_namedtuple_fields)
