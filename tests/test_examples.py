@@ -22,5 +22,14 @@ def test_example_runs(path, tmp_path):
 
 
 def test_examples_exist():
-    expected = {"plot_kmm_weights.py", "plot_tca_embedding.py", "plot_model_selection.py"}
+    expected = {
+        "plot_kmm_weights.py",  # KMM weights as marker sizes, boundary before / after
+        "plot_tca_embedding.py",  # the TCA embedding of source vs target
+        "plot_model_selection.py",
+        "plot_dann_features.py",  # DANN features before / after (PCA)
+        "plot_active_learning.py",  # the active-learning curve
+        "plot_negative_transfer.py",  # the NTG heatmap (epsilon x L%)
+        "plot_dictionary_transfer.py",
+        "plot_mnist_digits.py",
+    }
     assert {p.name for p in EXAMPLES} >= expected
