@@ -126,7 +126,6 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("skdomain",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"skdomain": None},
     "min_reported_time": 1,
     "run_stale_examples": _gallery_mode_changed(),
     "abort_on_example_error": False,
