@@ -62,6 +62,15 @@ def pools_source_ids(estimator):
     return not isinstance(estimator, (DictionaryTransferClassifier, DictionaryTransferRegressor))
 
 
+def learns_from_target_labels(estimator):
+    """Whether adaptation needs labeled target rows (dictionary transfer: without them it is ridge).
+
+    The contract suite then gives such estimators a few labeled target rows, so that its
+    checks reach the adaptation path rather than the no-target-label fallback.
+    """
+    return not pools_source_ids(estimator)
+
+
 def expected_failed_checks(estimator):
     """Checks ruled out by the domain contract, each with its reason."""
     from sklearn.base import is_classifier, is_regressor
