@@ -29,6 +29,14 @@ def main(argv=None):
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    if args.device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.error(
+                f"--device {args.device}: torch.cuda.is_available() is False (torch {torch.__version__}); "
+                "use --device cpu, or --device auto to take a GPU only when there is one"
+            )
     figure = None if args.figure.lower() == "none" else args.figure
     run(
         quick=args.quick,

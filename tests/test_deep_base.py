@@ -272,3 +272,12 @@ def test_cuda_fit_matches_cpu_closely(data):
     assert gpu.predict_proba(X).shape == cpu.predict_proba(X).shape
     # same seed, same batches: only kernel rounding differs
     np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=0.05)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error(data):
+    X, y, sd = data
+    net = DANNClassifier(**{**SMALL, "device": "cuda"})
+    with pytest.raises(ValueError, match=r"device='cuda' but torch.cuda.is_available\(\) is False"):
+        net.fit(X, y, sample_domain=sd)
+    assert net.device == "cuda"  # the parameter is left as given

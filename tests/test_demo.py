@@ -75,3 +75,14 @@ def test_module_entry_point_help():
     )
     assert res.returncode == 0, res.stderr
     assert "--quick" in res.stdout and "--device" in res.stdout
+
+
+def test_device_cuda_without_a_gpu_stops_before_any_fit(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(SystemExit) as exc:
+        main(["--quick", "--device", "cuda"])
+    assert exc.value.code == 2
+    assert "torch.cuda.is_available() is False" in capsys.readouterr().err

@@ -342,7 +342,14 @@ class DomainNet(DomainRequestMixin, NeuralNet):
     def _on_device(self):
         """Run with ``device="auto"`` resolved (restored afterwards, so ``get_params`` is unchanged)."""
         requested = self.device
-        vars(self)["device"] = _resolve_device(requested)
+        resolved = _resolve_device(requested)
+        if str(resolved).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={requested!r} but torch.cuda.is_available() is False (torch "
+                f"{torch.__version__}, built with CUDA {torch.version.cuda}): use device='cpu', or "
+                "device='auto' to take a GPU only when there is one."
+            )
+        vars(self)["device"] = resolved
         try:
             yield
         finally:
