@@ -19,9 +19,8 @@ label stays masked, with the held-back labels (``return_target_labels=True``):
   RBF, B = 1000, Nystroem rank 1000), unsupervised (no target label); with
   ``--kmm-semi`` (always in ``--quick``) also ``KMM(LR) + N`` with the N labeled
   target rows (weight 1 in the final fit). At n_s = 5000 on these 64 features
-  the Nystroem factor keeps hundreds of directions and one KMM fit at the
-  default rank takes minutes on a busy 2-core machine, hence ``--kmm-semi`` and
-  ``--kmm-components`` (the documented table uses rank 300);
+  one KMM fit at the default rank took 136 s on a busy 2-core machine, hence
+  ``--kmm-semi`` and ``--kmm-components`` (the docs show rank 1000 and 300);
 * ``TCA + LabeledOnly(LR)``: ``make_pipeline(TCA(n_components=..., random_state=seed),
   LabeledOnly(LR))``, TCA's defaults otherwise (median-heuristic RBF, mu = 1,
   landmarks "auto"), unsupervised and ``+ N``.
@@ -34,7 +33,7 @@ printed first: 5-fold cross-validated LR accuracy within MNIST and within digits
 
 Run
 ---
-    python benchmarks/bench_mnist_digits.py              # full run (3 seeds; ~20 min on 2 busy cores)
+    python benchmarks/bench_mnist_digits.py              # full run (3 seeds; ~17 min on 2 busy cores)
     python benchmarks/bench_mnist_digits.py --quick      # smoke run: 2 seeds, 1000-row subsamples
     python benchmarks/bench_mnist_digits.py --save       # also write benchmarks/results/*.json
 
