@@ -28,6 +28,9 @@ def main(argv=None):
         help="path of the summary PNG (default ./skdomain_demo.png; 'none' for no figure)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS and torch threads (default 1: steady on shared cores)"
+    )
     args = parser.parse_args(argv)
     if args.device.startswith("cuda"):
         import torch
@@ -45,6 +48,7 @@ def main(argv=None):
         device=args.device,
         figure=figure,
         progress=not args.no_progress,
+        threads=args.threads,
     )
     return 0
 
