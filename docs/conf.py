@@ -80,7 +80,9 @@ numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
 # numpydoc's docstring validation is not part of the -W build; run it on demand
 # with SKDOMAIN_DOCS_VALIDATE=1: its findings are reported as warnings
-# (``make -C docs validate``). Methods inherited from scikit-learn are skipped.
+# (``make -C docs validate``). Methods inherited from scikit-learn are skipped,
+# and so is every member inherited from another library and not overridden in
+# skdomain (skorch's NeuralNet methods on our nets: docs/_inherited.py).
 if os.environ.get("SKDOMAIN_DOCS_VALIDATE"):
     numpydoc_validation_checks = {"all", "ES01", "EX01", "SA01", "SS05", "RT02", "GL08"}
     numpydoc_validation_exclude = {
@@ -92,6 +94,12 @@ if os.environ.get("SKDOMAIN_DOCS_VALIDATE"):
         r"\.get_feature_names_out$",
         r"\.__init__$",
     }
+    sys.path.insert(0, str(HERE))
+    try:
+        from _inherited import inherited_patterns
+    finally:
+        sys.path.remove(str(HERE))
+    numpydoc_validation_exclude |= inherited_patterns()
 
 # -- sphinx-gallery ------------------------------------------------------------
 
@@ -180,8 +188,8 @@ def _plain_sklearn_refs(app, what, name, obj, options, lines):
 
 
 def _skip_namedtuple_fields(app, what, name, obj, skip, options):
-    # The fields of a named tuple (utils.DomainData) are documented in its Attributes
-    # section; their generated descriptors ("Alias for field number 0") add nothing.
+    # The fields of a named tuple (utils.DomainData) are documented in its docstring
+    # (as its Parameters); their generated descriptors ("Alias for field number 0") add nothing.
     if (getattr(obj, "__doc__", None) or "").startswith("Alias for field number"):
         return True
     return None
