@@ -1,5 +1,6 @@
 """The domain-aware skorch base: dataset, balanced batches, validation split, base nets."""
 
+import textwrap
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -262,8 +263,40 @@ def _resolve_device(device):
     return device
 
 
+_NET_PARAMS_DOC = r"""criterion : torch loss class, default=None
+    Per-row task loss :math:`\ell`; ``None`` is cross-entropy (classifier) / squared
+    error (regressor). It is built with ``reduction="none"``.
+optimizer : torch optimizer class, default=torch.optim.Adam
+    Optimiser of all modules (``F``, ``C`` and the method's own, e.g. ``D``).
+lr : float, default=1e-3
+    Learning rate.
+max_epochs : int, default=20
+    Epochs; an epoch is one pass over the larger domain.
+batch_size : int, default=64
+    Rows per domain in a training batch (a batch holds ``batch_size`` source and
+    ``batch_size`` target rows); rows per prediction batch.
+iterator_train : class, default=BalancedDomainBatches
+    Training batches (``iterator_train__balanced=False`` mixes domains freely).
+iterator_valid : class, default=DomainBatches
+    Validation / prediction batches, in row order.
+train_split : callable or None, default=None
+    The validation split (skorch's ``train_split``); :class:`LabeledValidSplit` holds
+    out labeled rows only.
+feature_layer : str or None, default=None
+    Name of the submodule whose output is ``F(x)`` (for modules returning only the output).
+random_state : int, RandomState instance or None, default=None
+    Seeds weights, dropout and batches (the global torch state is left untouched);
+    with an int, CPU fits are reproducible.
+device : {"cpu", "cuda", "auto"}, default="cpu"
+    Compute device; ``"auto"`` takes CUDA when available. Batches are moved one at a time.
+verbose : int, default=0
+    Verbosity of skorch's epoch log.
+"""
+
+
 class DomainNet(DomainRequestMixin, NeuralNet):
-    r"""Base of the domain-adaptation nets (a skorch ``NeuralNet``; use a flavour).
+    __doc__ = (
+        r"""Base of the domain-adaptation nets (a skorch ``NeuralNet``; use a flavour).
 
     ``fit(X, y, sample_domain=None)`` follows the domain contract: labels ``-1``
     (classification) / NaN (regression) are masked, ``sample_domain >= 0`` is source
@@ -277,8 +310,64 @@ class DomainNet(DomainRequestMixin, NeuralNet):
 
     (each expectation the mean over its own rows of the batch, skipped when the batch
     has none), plus the method's adaptation term. Subclasses add it in
-    :meth:`adaptation_loss`.
+    :meth:`adaptation_loss` (and may change the task term in :meth:`task_loss`); a
+    concrete net also mixes in :class:`DomainClassifierMixin` or
+    :class:`DomainRegressorMixin`.
+
+    Parameters
+    ----------
+    module : torch module class or instance, default=DomainMLP
+        The network ``C(F(x))``. Its ``forward`` returns ``(output, features)``, or only
+        the output when ``feature_layer`` names the submodule whose output is ``F(x)``.
+        The default MLP takes ``module__hidden_units`` (default ``(64, 128, 64)``) and
+        ``module__dropout``; its input / output widths come from the data.
+"""
+        + textwrap.indent(_NET_PARAMS_DOC, "    ")
+        + r"""    **kwargs : dict
+        Further skorch parameters: ``module__*``, ``optimizer__*``, ``callbacks``,
+        ``warm_start``, ... (and the method's own, e.g. ``discriminator__*``).
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    criterion_ : torch.nn.Module
+        The per-row task loss.
+    n_features_in_ : int
+        Number of input features.
+    has_feature_ : bool
+        Whether the module gives the features ``F(x)``.
+    feature_dims_ : tuple of int
+        Widths of the feature layer and of the further adapted layers.
+    has_target_ : bool
+        Whether the fit had target rows (without, the net is fitted without adaptation).
+    n_target_labeled_ : int
+        Labeled target rows seen in the fit.
+    history_ : skorch.History
+        Per epoch (and per batch): ``train_loss``, ``train_loss_task`` and the method's
+        terms; ``valid_loss`` with a ``train_split``.
+
+    Examples
+    --------
+    A method is a subclass that returns its adaptation term for a batch with both
+    domains, here the squared distance between the domains' mean features:
+
+    >>> from skdomain.datasets import make_domain_shift
+    >>> from skdomain.deep import DomainClassifierMixin, DomainNet
+    >>> class MeanMatching(DomainClassifierMixin, DomainNet):
+    ...     def adaptation_loss(self, y_pred, y_cpu, b, X):
+    ...         Z = y_pred[1]
+    ...         mean_s = (Z * b.w_source[:, None]).sum(0) / b.n_source
+    ...         mean_t = (Z * b.w_target[:, None]).sum(0) / b.n_target
+    ...         return ((mean_s - mean_t) ** 2).sum()
+    >>> X, y, sd = make_domain_shift(100, 100, random_state=0)
+    >>> net = MeanMatching(max_epochs=2, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net.predict(X[sd < 0]).shape
+    (100,)
+    >>> bool(net.history[-1]["train_loss"] > net.history[-1]["train_loss_task"])
+    True
     """
+    )
 
     _parameter_constraints = {
         "random_state": ["random_state"],
@@ -382,7 +471,17 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return kwargs
 
     def initialize_module(self):
-        """Build ``module_`` (the default MLP gets its widths from the data), then extra modules."""
+        """Build ``module_`` (the default MLP gets its widths from the data), then extra modules.
+
+        The feature widths are probed with a forward pass on two zero rows
+        (``feature_dims_``), then :meth:`initialize_extra_modules` builds the method's
+        own modules (e.g. the discriminator).
+
+        Returns
+        -------
+        self : object
+            The net, with ``module_`` (on ``device``) and the extra modules.
+        """
         if not hasattr(self, "n_features_in_"):
             raise RuntimeError(f"{type(self).__name__} builds its modules from the data: call fit.")
         self.module_ = self.initialized_instance(self.module, self._module_kwargs())
@@ -395,7 +494,16 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """Hook for subclasses that own further modules (e.g. a discriminator)."""
 
     def initialize_criterion(self):
-        """The criterion, per row (``reduction="none"``): masking and weighting happen in ``get_loss``."""
+        """Build the criterion ``criterion_`` per row (``reduction="none"``).
+
+        Masking and weighting happen in :meth:`get_loss`; ``criterion=None`` takes the
+        task's default (cross-entropy for a classifier, squared error for a regressor).
+
+        Returns
+        -------
+        self : object
+            The net, with ``criterion_``.
+        """
         kwargs = self.get_params_for("criterion")
         kwargs.setdefault("reduction", "none")
         criterion = self._default_criterion if self.criterion is None else self.criterion
@@ -444,19 +552,64 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return (out, *feats, *more)
 
     def infer(self, x, **fit_params):
-        """Forward a batch: ``x`` is the batch dict (only ``x["X"]`` reaches the module) or a tensor."""
+        """Forward a batch: ``x`` is the batch dict (only ``x["X"]`` reaches the module) or a tensor.
+
+        Parameters
+        ----------
+        x : dict of str to Tensor, or Tensor
+            The batch: ``{"X": ..., "sample_domain": ..., **extras}`` as built by
+            :class:`DomainDataset`, or the features alone.
+        **fit_params : dict
+            Unused (skorch's signature): ``sample_domain`` travels in the batch dict.
+
+        Returns
+        -------
+        out : tuple of Tensor
+            ``(output, feature, *extra)``: the head's output :math:`C(F(x))`, the
+            features :math:`F(x)` when the module gives them, then the outputs of the
+            further adapted layers.
+        """
         X = x["X"] if isinstance(x, Mapping) else x
         return self._forward_module(to_tensor(X, device=self.device))
 
     # ------------------------------------------------------------------ data
     def get_dataset(self, X, y=None):
-        """A :class:`DomainDataset` (prediction data are all target rows)."""
+        """A :class:`DomainDataset` (prediction data are all target rows).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or Dataset
+            Rows; a torch ``Dataset`` (e.g. from skorch's scoring callbacks) is
+            returned as it is.
+        y : tensor of shape (n_samples,), default=None
+            Encoded labels.
+
+        Returns
+        -------
+        dataset : DomainDataset or Dataset
+            The rows, every one with ``sample_domain = -1`` (target).
+        """
         if isinstance(X, torch.utils.data.Dataset):
             return X
         return DomainDataset(X, y)
 
     def get_iterator(self, dataset, training=False):
-        """skorch's iterator, given the net's seeded generator when it takes one."""
+        """Build the batch iterator (skorch's), given the net's seeded generator when it takes one.
+
+        Parameters
+        ----------
+        dataset : DomainDataset or Subset of one
+            The rows.
+        training : bool, default=False
+            Training batches (``iterator_train``, source and target halves) or
+            validation / prediction batches (``iterator_valid``, in row order).
+
+        Returns
+        -------
+        iterator : iterable of (dict, Tensor)
+            The batches ``(Xi, yi)``; a :class:`DomainBatches` iterator is given the
+            net's generator (seeded by ``random_state``) for training.
+        """
         if training:
             kwargs, iterator = self.get_params_for("iterator_train"), self.iterator_train
         else:
@@ -578,10 +731,34 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         self._terms.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else value)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        """Task loss over labeled rows, plus the adaptation term when training.
+        r"""Task loss over labeled rows, plus the adaptation term when training.
 
-        Outside training (validation), the mean task loss over the labeled rows of
-        the batch.
+        In training, the loss of a batch is
+
+        .. math::
+
+            \mathcal{L} = \mathcal{L}_{\mathrm{CLF}} + \mathcal{L}_{\mathrm{DA}},
+
+        :math:`\mathcal{L}_{\mathrm{CLF}}` from :meth:`task_loss` and
+        :math:`\mathcal{L}_{\mathrm{DA}}` from :meth:`adaptation_loss`, the latter only
+        on a batch holding source and target rows of a fit with target rows. Outside
+        training (validation), the mean task loss over the labeled rows of the batch.
+
+        Parameters
+        ----------
+        y_pred : Tensor or tuple of Tensor
+            :meth:`infer`'s output for the batch: ``(output, feature, *extra)``.
+        y_true : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
+        X : dict of str to Tensor, default=None
+            The batch dict (``X["sample_domain"]`` tells source from target rows).
+        training : bool, default=False
+            Whether the loss is for a training step.
+
+        Returns
+        -------
+        loss : Tensor
+            The scalar loss.
         """
         out = y_pred[0] if isinstance(y_pred, tuple) else y_pred
         y_cpu = y_true
@@ -604,23 +781,97 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return loss
 
     def task_loss(self, rows, b, y_pred, y_cpu, X):
-        r""":math:`\mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`, each over its own rows of the batch."""
+        r"""Task term of a training batch: the mean loss of its labeled rows, per domain.
+
+        .. math::
+
+            \mathcal{L}_{\mathrm{CLF}} = \mathbb{E}_{(x_s, y_s) \sim S}[\ell(C(F(x_s)), y_s)]
+            + \mathbb{E}_{(x_l, y_l) \sim T_L}[\ell(C(F(x_l)), y_l)],
+
+        each expectation the mean over its own rows of the batch (the second one skipped
+        when the batch has no labeled target row).
+
+        Parameters
+        ----------
+        rows : Tensor of shape (n_rows,)
+            Per-row task loss :math:`\ell(C(F(x_i)), y_i)` on the device (masked rows
+            hold a value computed on a placeholder label; they get weight 0).
+        b : object
+            The batch's row groups: float masks on the device ``w_source``,
+            ``w_target``, ``w_source_labeled``, ``w_target_labeled``, host boolean masks
+            ``source_cpu``, ``target_cpu``, ``labeled_cpu``, their counts (host ints)
+            ``n_source``, ``n_target``, ``n_source_labeled``, ``n_target_labeled``, and
+            ``device``.
+        y_pred : tuple of Tensor
+            :meth:`infer`'s output for the batch: ``(output, feature, *extra)``.
+        y_cpu : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
+        X : dict of str to Tensor
+            The batch dict (``"X"``, ``"sample_domain"`` and the extras).
+
+        Returns
+        -------
+        loss : Tensor
+            The scalar :math:`\mathcal{L}_{\mathrm{CLF}}`.
+        """
         loss = (rows * b.w_source_labeled).sum() / max(b.n_source_labeled, 1)
         if b.n_target_labeled:
             loss = loss + (rows * b.w_target_labeled).sum() / b.n_target_labeled
         return loss
 
     def adaptation_loss(self, y_pred, y_cpu, b, X):
-        """The method's adaptation term for a batch with both domains (None: no adaptation)."""
+        r"""The method's adaptation term :math:`\mathcal{L}_{\mathrm{DA}}` for a batch with both domains.
+
+        The base net adapts nothing; a method overrides this hook. It is called on
+        training batches holding source and target rows only.
+
+        Parameters
+        ----------
+        y_pred : tuple of Tensor
+            :meth:`infer`'s output for the batch: ``(output, feature, *extra)``.
+        y_cpu : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
+        b : object
+            The batch's row groups: float masks on the device ``w_source``,
+            ``w_target``, ``w_source_labeled``, ``w_target_labeled``, host boolean masks
+            ``source_cpu``, ``target_cpu``, ``labeled_cpu``, their counts (host ints)
+            ``n_source``, ``n_target``, ``n_source_labeled``, ``n_target_labeled``, and
+            ``device``.
+        X : dict of str to Tensor
+            The batch dict (``"X"``, ``"sample_domain"`` and the extras).
+
+        Returns
+        -------
+        loss : Tensor or None
+            The scalar term added to the task loss; ``None`` (here) adds nothing.
+        """
         return None
 
     def progress(self):
-        """Training progress ``p`` in ``[0, 1]``: batches seen / (``max_epochs`` x batches per epoch)."""
+        r"""Training progress ``p`` in ``[0, 1]``: batches seen / (``max_epochs`` x batches per epoch).
+
+        Returns
+        -------
+        p : float
+            The progress, the argument of schedules such as DANN's :math:`\lambda_p`.
+        """
         total = max(self.max_epochs * getattr(self, "_batches_per_epoch", 1), 1)
         return min(self._train_step_count / total, 1.0)
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        """Write the loss terms of the epoch's batches to ``history`` (batch values and epoch means)."""
+        """Write the loss terms of the epoch's batches to ``history`` (batch values and epoch means).
+
+        Parameters
+        ----------
+        net : DomainNet
+            The net (skorch's callback signature: ``self``).
+        dataset_train : Dataset, default=None
+            The training rows.
+        dataset_valid : Dataset, default=None
+            The validation rows (``None`` without a ``train_split``).
+        **kwargs : dict
+            Further arguments of skorch's ``on_epoch_end``.
+        """
         super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
         terms, self._terms = getattr(self, "_terms", {}), {}
         batches = self.history[-1]["batches"]
@@ -639,7 +890,22 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return validate_data(self, X, reset=False, dtype=np.float32)
 
     def forward_iter(self, X, training=False, device="cpu"):
-        """skorch's forward iterator (``device="auto"`` resolved)."""
+        """Forward the batches of ``X`` (skorch's ``forward_iter``, ``device="auto"`` resolved).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or Dataset
+            Rows, each treated as a target-domain row.
+        training : bool, default=False
+            Forward in training mode (dropout on, gradients kept).
+        device : str, default="cpu"
+            Device the outputs are moved to.
+
+        Yields
+        ------
+        out : tuple of Tensor
+            :meth:`infer`'s output for each batch, in row order.
+        """
         with self._on_device():
             yield from super().forward_iter(X, training=training, device=device)
 
@@ -668,7 +934,21 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         vars(self)["device"] = requested
 
     def load_params(self, *args, **kwargs):
-        """skorch's ``load_params`` (``device="auto"`` resolved)."""
+        """Load saved parameters (skorch's ``load_params``, ``device="auto"`` resolved).
+
+        Parameters
+        ----------
+        *args : tuple
+            Positional arguments of skorch's ``load_params`` (``f_params``, ...).
+        **kwargs : dict
+            Keyword arguments of skorch's ``load_params`` (``f_params``,
+            ``f_optimizer``, ``f_criterion``, ``f_history``, ``checkpoint``, ...).
+
+        Returns
+        -------
+        None
+            What skorch's ``load_params`` returns (nothing): the net is changed in place.
+        """
         with self._on_device():
             return super().load_params(*args, **kwargs)
 
@@ -875,7 +1155,13 @@ class DomainRegressorMixin(RegressorMixin):
 
     @available_if(lambda self: False)
     def predict_proba(self, X):
-        """Not available for a regressor (use ``predict``)."""
+        """Not available for a regressor (use ``predict``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Unused: accessing the method raises ``AttributeError``.
+        """
 
     def predict(self, X):
         """Predicted values.

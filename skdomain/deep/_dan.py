@@ -54,7 +54,37 @@ class _DANMixin:
         return [y_pred[1] if n == "features" else extra[n] for n in self._layer_names()]
 
     def adaptation_loss(self, y_pred, y_cpu, b, X):
-        r""":math:`\mu \sum_l \mathrm{MK\text{-}MMD}^2(F_l(x_s), F_l(x_t))` on the batch."""
+        r""":math:`\mu \sum_l \mathrm{MK\text{-}MMD}^2(F_l(x_s), F_l(x_t))` on the batch.
+
+        .. math::
+
+            \mu \sum_{l} \mathrm{MK\text{-}MMD}^2\!\left(F_l(X_s), F_l(X_t)\right),
+            \quad \mathrm{MK\text{-}MMD}^2 = \sum_u \beta_u \mathrm{MMD}^2_{k_u},
+
+        over the adapted layers :math:`F_l` (``mmd_layers``), between the batch's source
+        rows :math:`X_s` and target rows :math:`X_t`, with the bandwidths of the pooled
+        batch and the ``mmd_estimator`` estimate (:func:`mk_mmd_torch`). A batch with
+        fewer than 2 rows of a domain adds nothing.
+
+        Parameters
+        ----------
+        y_pred : tuple of Tensor
+            The net's output for the batch: ``(output, feature, *extra)``, the adapted
+            layers' outputs among them.
+        y_cpu : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (unused: the term needs no label).
+        b : object
+            The batch's row groups: masks and counts of source / target rows (see
+            :meth:`DomainNet.task_loss`).
+        X : dict of str to Tensor
+            The batch dict.
+
+        Returns
+        -------
+        loss : Tensor or None
+            The scalar MMD term (logged as ``train_loss_mmd`` before the factor
+            :math:`\mu`); ``None`` when a domain has fewer than 2 rows in the batch.
+        """
         need = 2
         if b.n_source < need or b.n_target < need:
             return None

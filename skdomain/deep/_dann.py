@@ -1,13 +1,14 @@
 r"""Domain-adversarial networks (Ganin & Lempitsky, 2015), with the discriminator gate (Wang et al., 2019)."""
 
 import math
+import textwrap
 from numbers import Real
 
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import DomainClassifierMixin, DomainNet, DomainRegressorMixin
+from ._base import _NET_PARAMS_DOC, DomainClassifierMixin, DomainNet, DomainRegressorMixin
 from ._losses import dann_lambda, grad_reverse
 from ._modules import Discriminator, DomainMLP
 
@@ -45,7 +46,15 @@ class _DANNMixin:
         self.discriminator_.to(self.device)
 
     def current_lambda(self):
-        r"""The reversal coefficient now: :math:`\lambda_p` of the schedule, or the constant."""
+        r"""The reversal coefficient now: :math:`\lambda_p` of the schedule, or the constant.
+
+        Returns
+        -------
+        lambda_p : float
+            :math:`\lambda_p = 2 / (1 + e^{-\gamma p}) - 1` at the training progress
+            :math:`p` (:meth:`progress`) with ``grl_lambda="schedule"``, else
+            ``grl_lambda``.
+        """
         if self.grl_lambda == "schedule":
             return dann_lambda(self.progress(), self.grl_gamma)
         return float(self.grl_lambda)
@@ -65,9 +74,40 @@ class _DANNMixin:
         return torch.exp(d_joint.detach().clamp(max=math.log(self.omega_clip)))
 
     def task_loss(self, rows, b, y_pred, y_cpu, X):
-        r"""Plain: :math:`\mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`.
+        r"""Task term of a training batch; gated, the source loss is weighted by :math:`\omega`.
 
-        Gated: :math:`\mathbb{E}_{T_L}[\ell] + \lambda \mathbb{E}_S[\omega \ell]`.
+        Plain: :math:`\mathcal{L}_{\mathrm{CLF}} = \mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`.
+        Gated:
+
+        .. math::
+
+            \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} = \mathbb{E}_{T_L}[\ell(C(F(x_l)), y_l)]
+            + \lambda \, \mathbb{E}_{S}[\omega(x_s, y_s) \, \ell(C(F(x_s)), y_s)],
+            \quad \omega = \mathrm{SG}\!\left(\frac{D(x_s, y_s)}{1 - D(x_s, y_s)}\right),
+
+        with :math:`\lambda` = ``source_weight`` and :math:`\omega` clipped at
+        ``omega_clip``; :math:`\omega \equiv 1` when the fit has no labeled target row.
+        The joint discriminator's output is kept for :meth:`adaptation_loss`.
+
+        Parameters
+        ----------
+        rows : Tensor of shape (n_rows,)
+            Per-row task loss :math:`\ell(C(F(x_i)), y_i)` on the device.
+        b : object
+            The batch's row groups: masks and counts of source / target, labeled rows
+            (see :meth:`DomainNet.task_loss`).
+        y_pred : tuple of Tensor
+            The net's output for the batch, ``(output, feature)``: :math:`C(F(x))` and
+            :math:`F(x)`.
+        y_cpu : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
+        X : dict of str to Tensor
+            The batch dict.
+
+        Returns
+        -------
+        loss : Tensor
+            The scalar task term.
         """
         if not self.gate:
             return super().task_loss(rows, b, y_pred, y_cpu, X)
@@ -91,7 +131,40 @@ class _DANNMixin:
         return loss
 
     def adaptation_loss(self, y_pred, y_cpu, b, X):
-        r""":math:`\mu` times D's cross-entropy, reaching ``F`` through :math:`R_{\lambda_p}`."""
+        r""":math:`\mu` times D's cross-entropy, reaching ``F`` through :math:`R_{\lambda_p}`.
+
+        .. math::
+
+            \mu \, \bigl(-\mathcal{L}_{\mathrm{ADV}}\bigr), \quad
+            -\mathcal{L}_{\mathrm{ADV}} = \mathbb{E}_{x_u \sim T}[-\log D(R_{\lambda_p}(F(x_u)))]
+            + \mathbb{E}_{x_s \sim S}[-\log(1 - D(R_{\lambda_p}(F(x_s))))],
+
+        each expectation the mean over its own rows of the batch: ``D`` descends this
+        cross-entropy while ``F`` receives :math:`-\lambda_p` times its gradient (the
+        reversal layer :math:`R_{\lambda_p}`), i.e. ascends it. Gated, ``D`` sees
+        :math:`(F(x), \mathrm{nil})` here, and on batches with labeled target rows the
+        joint terms :math:`\mathbb{E}_{T_L}[-\log D(F(x_l), y_l)] +
+        \mathbb{E}_S[-\log(1 - D(F(x_s), y_s))]` are added.
+
+        Parameters
+        ----------
+        y_pred : tuple of Tensor
+            The net's output for the batch, ``(output, feature)``: :math:`C(F(x))` and
+            :math:`F(x)`.
+        y_cpu : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
+        b : object
+            The batch's row groups: masks and counts of source / target, labeled rows
+            (see :meth:`DomainNet.task_loss`).
+        X : dict of str to Tensor
+            The batch dict.
+
+        Returns
+        -------
+        loss : Tensor
+            The scalar adversarial term (logged as ``train_loss_adv`` before the factor
+            :math:`\mu`).
+        """
         feats = y_pred[1]
         lam = self.current_lambda()
         self._log_term("lambda_p", lam)
@@ -118,7 +191,8 @@ class _DANNMixin:
         return self.mu * adv
 
 
-_DANN_DOC = r"""
+_DANN_DOC = (
+    r"""
     Parameters
     ----------
     module : torch module class or instance, default=DomainMLP
@@ -143,35 +217,14 @@ _DANN_DOC = r"""
     omega_clip : float, default=10.0
         Upper clip of :math:`\omega` (the ratio is :math:`\exp` of D's logit, clipped at
         ``log(omega_clip)``, so it stays in ``[0, omega_clip]``).
-    criterion : torch loss class, default=None
-        Per-row task loss; ``None`` is cross-entropy (classifier) / squared error (regressor).
-    optimizer : torch optimizer class, default=torch.optim.Adam
-        Optimiser of all modules (``F``, ``C`` and ``D``).
-    lr : float, default=1e-3
-        Learning rate.
-    max_epochs : int, default=20
-        Epochs; an epoch is one pass over the larger domain.
-    batch_size : int, default=64
-        Rows per domain in a training batch (a batch holds ``batch_size`` source and
-        ``batch_size`` target rows); rows per prediction batch.
-    iterator_train : class, default=BalancedDomainBatches
-        Training batches (``iterator_train__balanced=False`` mixes domains freely).
-    iterator_valid : class, default=DomainBatches
-        Validation / prediction batches, in row order.
-    train_split : callable or None, default=None
-        skorch's validation split; :class:`LabeledValidSplit` holds out labeled rows only.
-    feature_layer : str or None, default=None
-        Name of the submodule whose output is ``F(x)`` (for modules returning only the output).
-    random_state : int, RandomState instance or None, default=None
-        Seeds weights, dropout and batches (the global torch state is left untouched);
-        with an int, CPU fits are reproducible.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Compute device; ``"auto"`` takes CUDA when available. Batches are moved one at a time.
-    verbose : int, default=0
-        skorch's epoch log.
     **kwargs : dict
-        skorch parameters: ``module__*``, ``discriminator__*``, ``optimizer__*``,
-        ``callbacks``, ``warm_start``, ...
+        The net's parameters (those of :class:`DomainNet`), by keyword:
+
+"""
+    + textwrap.indent(_NET_PARAMS_DOC, " " * 8)
+    + r"""
+        and further skorch parameters: ``module__*``, ``discriminator__*``,
+        ``optimizer__*``, ``callbacks``, ``warm_start``, ...
 
     Attributes
     ----------
@@ -187,6 +240,7 @@ _DANN_DOC = r"""
         Per epoch (and per batch): ``train_loss``, ``train_loss_task``, ``train_loss_adv``,
         ``lambda_p``, gated also ``omega_mean``; ``valid_loss`` with a ``train_split``.
 """
+)
 
 _DANN_OBJECTIVE = r"""
     With feature extractor :math:`F`, head :math:`C` and discriminator
@@ -302,7 +356,17 @@ class GatedDANNClassifier(DANNClassifier):
     __doc__ = (
         "DANN with the discriminator gate: :class:`DANNClassifier` with ``gate=True``.\n"
         + _GATE
-        + "\n    See :class:`DANNClassifier` for the parameters.\n"
+        + r"""
+    Parameters
+    ----------
+    module : torch module class or instance, default=DomainMLP
+        The network ``C(F(x))``, as in :class:`DANNClassifier`.
+    gate : bool, default=True
+        Use the discriminator gate (``False`` gives plain DANN).
+    **kwargs : dict
+        Every other parameter of :class:`DANNClassifier` (``discriminator``, ``mu``,
+        ``grl_lambda``, ``source_weight``, ``omega_clip``, ``lr``, ``max_epochs``, ...).
+"""
         + _REFS
         + r"""
     Examples

@@ -161,7 +161,37 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
         return True
 
     def task_loss(self, rows, b, y_pred, y_cpu, X):
-        r""":math:`(1-\alpha)\,\mathrm{CE} + \alpha T^2 \mathrm{KL}(p_T \| q_T)` (KL over every row)."""
+        r""":math:`(1-\alpha)\,\mathrm{CE} + \alpha T^2 \mathrm{KL}(p_T \| q_T)` (KL over every row).
+
+        .. math::
+
+            \mathcal{L} = (1 - \alpha)\, \mathrm{CE}(y, q) + \alpha\, T^2\,
+            \mathbb{E}_{x}[\mathrm{KL}(p_T(x) \,\|\, q_T(x))],
+
+        :math:`\mathrm{CE}(y, q) = \mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]` over the
+        labeled rows of the batch and the expectation of the KL over all its rows
+        (masked ones included), with the teacher's soft targets :math:`p_T` carried in
+        the batch (``X["p_teacher"]``).
+
+        Parameters
+        ----------
+        rows : Tensor of shape (n_rows,)
+            Per-row cross-entropy :math:`\ell(q(x_i), y_i)` on the device.
+        b : object
+            The batch's row groups: masks and counts of source / target, labeled rows
+            (see :meth:`DomainNet.task_loss`).
+        y_pred : tuple of Tensor
+            The student's output for the batch: ``(logits, feature)``.
+        y_cpu : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` for masked rows).
+        X : dict of str to Tensor
+            The batch dict, with the soft targets ``"p_teacher"``.
+
+        Returns
+        -------
+        loss : Tensor
+            The scalar student loss (``train_loss_ce`` and ``train_loss_kd`` are logged).
+        """
         ce = super().task_loss(rows, b, y_pred, y_cpu, X)
         self._log_term("train_loss_ce", ce)
         p = X["p_teacher"].to(rows.device, non_blocking=True)

@@ -126,6 +126,7 @@ class DomainShuffleSplit(_DomainSplitter):
         Returns
         -------
         n_splits : int
+            The number of re-shuffling and splitting iterations.
         """
         return self.n_splits
 
@@ -178,11 +179,10 @@ class DomainStratifiedShuffleSplit(DomainShuffleSplit):
         counts = dict(zip(*np.unique(keys, return_counts=True)))
         small = [k for k, c in counts.items() if c < 2]
         if small:
-            raise ValueError(
-                f"(domain, label) pairs with a single row cannot be stratified: {small[:5]}."
-            )
-        inner = StratifiedShuffleSplit(self.n_splits, test_size=self.test_size,
-                                       random_state=self.random_state)
+            raise ValueError(f"(domain, label) pairs with a single row cannot be stratified: {small[:5]}.")
+        inner = StratifiedShuffleSplit(
+            self.n_splits, test_size=self.test_size, random_state=self.random_state
+        )
         yield from inner.split(np.zeros((len(keys), 1)), keys)
 
 
@@ -227,9 +227,7 @@ class LeaveOneDomainOut(_DomainSplitter):
         sd, _ = _domains(X, y, groups, sample_domain)
         sources = np.unique(sd[sd >= 0])
         if sources.size < 2:
-            raise ValueError(
-                f"LeaveOneDomainOut needs 2 or more source domains; got {sources.size}."
-            )
+            raise ValueError(f"LeaveOneDomainOut needs 2 or more source domains; got {sources.size}.")
         for s in sources:
             yield np.flatnonzero(sd != s), np.flatnonzero(sd == s)
 
@@ -250,6 +248,7 @@ class LeaveOneDomainOut(_DomainSplitter):
         Returns
         -------
         n_splits : int
+            The number of distinct source domain ids (one split leaves each out).
         """
         sd = sample_domain if sample_domain is not None else groups
         if sd is None and (X is None or y is None):

@@ -46,7 +46,10 @@ class DomainWarning(UserWarning):
 class DomainData(NamedTuple):
     """Validated data of the domain contract, as returned by :func:`check_domains`.
 
-    Attributes
+    A named tuple: the parameters are its fields, in order, each also an attribute
+    of the same name.
+
+    Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
         Validated features (finite).
@@ -139,18 +142,12 @@ def _check_sample_domain(sample_domain, n_samples):
         )
     sd = np.asarray(sample_domain)
     if sd.ndim != 1:
-        raise ValueError(
-            f"sample_domain must be a 1-D integer array; got an array of shape {sd.shape}."
-        )
+        raise ValueError(f"sample_domain must be a 1-D integer array; got an array of shape {sd.shape}.")
     if sd.dtype.kind not in "iu":
-        raise ValueError(
-            "sample_domain must hold integers (>= 0 source, < 0 target); "
-            f"got dtype {sd.dtype}."
-        )
+        raise ValueError(f"sample_domain must hold integers (>= 0 source, < 0 target); got dtype {sd.dtype}.")
     if sd.shape[0] != n_samples:
         raise ValueError(
-            f"sample_domain has {sd.shape[0]} rows but X has {n_samples}: "
-            "give one domain id per row."
+            f"sample_domain has {sd.shape[0]} rows but X has {n_samples}: give one domain id per row."
         )
     return sd.astype(np.int64, copy=False)
 
@@ -164,17 +161,13 @@ def _check_y(y, n_samples, task):
             try:
                 y = y.astype(np.float64)
             except (TypeError, ValueError) as exc:
-                raise ValueError(
-                    f"Regression targets must be numeric; got dtype {y.dtype}."
-                ) from exc
+                raise ValueError(f"Regression targets must be numeric; got dtype {y.dtype}.") from exc
         if np.isinf(y).any():
             raise ValueError("y contains infinity; mask unlabeled rows with NaN instead.")
     labeled = labeled_mask(y, task)
     if task == "classification":
         if y.dtype.kind == "f" and np.isnan(y).any():
-            raise ValueError(
-                "y contains NaN; for classification mark unlabeled rows with -1."
-            )
+            raise ValueError("y contains NaN; for classification mark unlabeled rows with -1.")
         if labeled.any():
             check_classification_targets(y[labeled])
     return y, labeled
