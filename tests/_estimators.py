@@ -1,6 +1,5 @@
 """The public estimators that the common and contract suites run on."""
 
-import torch
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from skdomain import KMM, TCA, LabeledOnly
@@ -27,8 +26,6 @@ FLOAT32_REASON = (
     "float32 network: BLAS picks its kernels by batch size, so outputs on a subset of rows "
     "differ from those on all rows at float32 rounding (~1e-7), above the check's atol"
 )
-# one torch thread: the tests share a few cores, where torch's intra-op threads contend
-torch.set_num_threads(1)
 # small, fast nets (few epochs, small MLP) that still pass scikit-learn's accuracy / R^2 checks
 _DEEP = dict(max_epochs=30, lr=1e-2, batch_size=32, module__hidden_units=(32, 32))
 

@@ -21,8 +21,6 @@ from skdomain.deep import (
 )
 from skdomain.utils import DomainWarning
 
-torch.set_num_threads(1)  # a shared box: torch's intra-op threads only contend here
-
 SMALL = dict(max_epochs=3, batch_size=16, module__hidden_units=(16,), random_state=0)
 
 

@@ -10,8 +10,6 @@ from skdomain.metrics import median_sq_distance, mk_mmd, multiscale_gammas
 
 from .test_deep_dann import _domain_accuracy, _shifted
 
-torch.set_num_threads(1)  # a shared box: torch's intra-op threads only contend here
-
 
 @pytest.mark.parametrize("n_rows", [9, 10])  # odd and even pair counts: numpy's median interpolates
 def test_bandwidth_rule_mirrors_numpy(n_rows):

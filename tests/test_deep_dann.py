@@ -11,8 +11,6 @@ from sklearn.preprocessing import StandardScaler
 from skdomain.datasets import make_domain_shift
 from skdomain.deep import DANNClassifier, GatedDANNClassifier, dann_lambda, grad_reverse
 
-torch.set_num_threads(1)  # a shared box: torch's intra-op threads only contend here
-
 
 def test_gradient_reversal_is_identity_forward_and_minus_lambda_backward():
     x = torch.randn(5, 3, requires_grad=True)

@@ -11,8 +11,6 @@ from sklearn.linear_model import LogisticRegression
 from skdomain.datasets import make_domain_shift
 from skdomain.deep import DANNClassifier, DistillationClassifier, distillation_loss
 
-torch.set_num_threads(1)  # a shared box: torch's intra-op threads only contend here
-
 SMALL = dict(max_epochs=3, batch_size=16, module__hidden_units=(8,), random_state=0)
 
 
