@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,7 +38,6 @@ class Context:
     seed: int
     device: str
     epochs: int
-    extra: dict = field(default_factory=dict)
 
     @property
     def test(self):
@@ -128,7 +127,6 @@ def _active(strategy, ctx, n_rounds=2, batch_size=20):
         y_test=ctx.y_true[test],
         random_state=ctx.seed,
     )
-    ctx.extra[strategy] = curve
     return float(curve.scores[-1])
 
 
