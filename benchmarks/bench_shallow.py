@@ -122,7 +122,9 @@ def skada_covariate(n_per_domain, seed):
 def skdomain_covariate(n_per_domain, seed):
     """skdomain's covariate-shift data with ``n_per_domain`` rows in each domain."""
     X, _, sd, y_true = make_domain_shift(
-        n_source=n_per_domain, n_target=n_per_domain, random_state=seed,
+        n_source=n_per_domain,
+        n_target=n_per_domain,
+        random_state=seed,
         return_target_labels=True,
     )
     return _pack(X, y_true, sd)
@@ -147,17 +149,21 @@ DATASETS = {"skada covariate_shift": skada_covariate, "skdomain make_domain_shif
 def describe_skada_data():
     from skada.datasets import make_shifted_datasets
 
-    X, y, sd = make_shifted_datasets(n_samples_source=125, n_samples_target=125,
-                                     shift="covariate_shift", random_state=0)
+    X, y, sd = make_shifted_datasets(
+        n_samples_source=125, n_samples_target=125, shift="covariate_shift", random_state=0
+    )
     dom, cnt = np.unique(sd, return_counts=True)
     src = sd >= 0
-    print("skada make_shifted_datasets(n_samples_source=125, n_samples_target=125, "
-          "shift='covariate_shift'):")
-    print(f"  X {X.shape}, sample_domain counts {dict(zip(dom.tolist(), cnt.tolist()))} "
-          f"(>= 0 source, < 0 target; 8 blobs x 125 rows per domain)")
-    print(f"  target labels in y: {sorted(set(y[~src].tolist()))} (not masked; "
-          f"skdomain gets them masked to -1), source rows first: "
-          f"{bool(np.all(np.diff(src.astype(int)) <= 0))}")
+    print("skada make_shifted_datasets(n_samples_source=125, n_samples_target=125, shift='covariate_shift'):")
+    print(
+        f"  X {X.shape}, sample_domain counts {dict(zip(dom.tolist(), cnt.tolist()))} "
+        f"(>= 0 source, < 0 target; 8 blobs x 125 rows per domain)"
+    )
+    print(
+        f"  target labels in y: {sorted(set(y[~src].tolist()))} (not masked; "
+        f"skdomain gets them masked to -1), source rows first: "
+        f"{bool(np.all(np.diff(src.astype(int)) <= 0))}"
+    )
     print()
 
 
@@ -196,7 +202,7 @@ def mean_kernel(A, B, gamma, block=2000):
     """mean_{i,j} exp(-gamma |a_i - b_j|^2), blockwise."""
     total = 0.0
     for s in range(0, A.shape[0], block):
-        total += rbf_kernel(A[s:s + block], B, gamma=gamma).sum()
+        total += rbf_kernel(A[s : s + block], B, gamma=gamma).sum()
     return total / (A.shape[0] * B.shape[0])
 
 
@@ -219,11 +225,9 @@ def weight_report(beta, Xs, Xt, gamma, B, eps, ktt_mean):
 
 def print_table(rows, columns):
     """Plain-text table; ``columns`` is a list of (header, key, format)."""
-    cells = [[fmt.format(r[key]) if r.get(key) is not None else "-" for _, key, fmt in columns]
-             for r in rows]
+    cells = [[fmt.format(r[key]) if r.get(key) is not None else "-" for _, key, fmt in columns] for r in rows]
     heads = [h for h, _, _ in columns]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
-              for i, h in enumerate(heads)]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(heads)]
     print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
     print("  ".join("-" * w for w in widths))
     for c in cells:
@@ -241,12 +245,16 @@ def bench_kmm(sizes, bounds, seed, repeat):
     from skada import KMMReweightAdapter
 
     print("=" * 100)
-    print("KMM: skada KMMReweightAdapter (solver='frank-wolfe') vs skdomain.KMM (cvxpy/Clarabel, "
-          "rank 1000)")
-    print("data: skada covariate_shift, n_source = n_target, seed", seed,
-          f"| gamma = median heuristic, same on both | fit_s = best of {repeat}")
-    print("objective = exact 1/2 b'Kb - kappa'b (full K); MMD^2 = MMD^2(weighted source, "
-          "target); feasible = [b>=0][b<=B][sum bound]")
+    print("KMM: skada KMMReweightAdapter (solver='frank-wolfe') vs skdomain.KMM (cvxpy/Clarabel, rank 1000)")
+    print(
+        "data: skada covariate_shift, n_source = n_target, seed",
+        seed,
+        f"| gamma = median heuristic, same on both | fit_s = best of {repeat}",
+    )
+    print(
+        "objective = exact 1/2 b'Kb - kappa'b (full K); MMD^2 = MMD^2(weighted source, "
+        "target); feasible = [b>=0][b<=B][sum bound]"
+    )
     print("=" * 100)
     rows, checks = [], []
     for n in sizes:
@@ -258,9 +266,11 @@ def bench_kmm(sizes, bounds, seed, repeat):
         ktt = mean_kernel(Xt, Xt, gamma)
         acc_src = lr().fit(Xs, ys).score(Xt, yt)
         base = weight_report(np.ones(n), Xs, Xt, gamma, np.inf, eps, ktt)
-        rows.append({"n_s": n, "B": "-", "lib": "uniform", "acc": acc_src, **base,
-                     "feas_detail": "-", "fit_s": None})
+        rows.append(
+            {"n_s": n, "B": "-", "lib": "uniform", "acc": acc_src, **base, "feas_detail": "-", "fit_s": None}
+        )
         for B in bounds:
+
             def run_skada():
                 ad = KMMReweightAdapter(gamma=gamma, B=B).fit(X, sample_domain=sd)
                 w = ad.compute_weights(X, sample_domain=sd)[src]
@@ -270,8 +280,7 @@ def bench_kmm(sizes, bounds, seed, repeat):
             (w_sk, clf_sk), t_sk, c_sk = timed(run_skada, repeat)
 
             def run_ours():
-                return KMM(lr(), gamma=gamma, B=B, random_state=seed).fit(
-                    X, d["y_masked"], sample_domain=sd)
+                return KMM(lr(), gamma=gamma, B=B, random_state=seed).fit(X, d["y_masked"], sample_domain=sd)
 
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -280,26 +289,61 @@ def bench_kmm(sizes, bounds, seed, repeat):
                 print(f"  warning (skdomain KMM n_s={n} B={B:g}): {w.category.__name__}: {w.message}")
             r_sk = weight_report(w_sk, Xs, Xt, gamma, B, eps, ktt)
             r_ours = weight_report(kmm.weights_, Xs, Xt, gamma, B, eps, ktt)
-            rows.append({"n_s": n, "B": B, "lib": "skada", "fit_s": t_sk, "ratio": t_sk / t_ours,
-                         "cpu_s": c_sk,
-                         "acc": clf_sk.score(Xt, yt), **r_sk})
-            rows.append({"n_s": n, "B": B, "lib": "skdomain", "fit_s": t_ours, "ratio": 1.0,
-                         "cpu_s": c_ours,
-                         "acc": kmm.score(Xt, yt), "status": kmm.solver_status_, **r_ours})
+            rows.append(
+                {
+                    "n_s": n,
+                    "B": B,
+                    "lib": "skada",
+                    "fit_s": t_sk,
+                    "ratio": t_sk / t_ours,
+                    "cpu_s": c_sk,
+                    "acc": clf_sk.score(Xt, yt),
+                    **r_sk,
+                }
+            )
+            rows.append(
+                {
+                    "n_s": n,
+                    "B": B,
+                    "lib": "skdomain",
+                    "fit_s": t_ours,
+                    "ratio": 1.0,
+                    "cpu_s": c_ours,
+                    "acc": kmm.score(Xt, yt),
+                    "status": kmm.solver_status_,
+                    **r_ours,
+                }
+            )
             if n == max(sizes) and B == 1000.0:
                 better = r_ours["objective"] <= r_sk["objective"] or not r_sk["feasible"]
-                checks.append((f"KMM n_s={n} B={B:g}: ours {t_ours:.1f}s <= skada {t_sk:.1f}s",
-                               t_ours <= t_sk))
-                checks.append((f"KMM n_s={n} B={B:g}: ours objective {r_ours['objective']:.6g} <= "
-                               f"skada {r_sk['objective']:.6g} (skada feasible: "
-                               f"{r_sk['feasible']})", better))
-    print_table(rows, [
-        ("n_s", "n_s", "{}"), ("B", "B", "{}"), ("lib", "lib", "{}"),
-        ("fit_s", "fit_s", "{:.2f}"), ("skada/ours", "ratio", "{:.2f}"),
-        ("cpu_s", "cpu_s", "{:.2f}"), ("objective", "objective", "{:.6e}"), ("MMD^2", "mmd2", "{:.3e}"),
-        ("feasible", "feas_detail", "{}"), ("max_b", "max_b", "{:.1f}"),
-        ("sum_b/n_s", "sum_ratio", "{:.4f}"), ("acc", "acc", "{:.4f}"),
-    ])
+                checks.append(
+                    (f"KMM n_s={n} B={B:g}: ours {t_ours:.1f}s <= skada {t_sk:.1f}s", t_ours <= t_sk)
+                )
+                checks.append(
+                    (
+                        f"KMM n_s={n} B={B:g}: ours objective {r_ours['objective']:.6g} <= "
+                        f"skada {r_sk['objective']:.6g} (skada feasible: "
+                        f"{r_sk['feasible']})",
+                        better,
+                    )
+                )
+    print_table(
+        rows,
+        [
+            ("n_s", "n_s", "{}"),
+            ("B", "B", "{}"),
+            ("lib", "lib", "{}"),
+            ("fit_s", "fit_s", "{:.2f}"),
+            ("skada/ours", "ratio", "{:.2f}"),
+            ("cpu_s", "cpu_s", "{:.2f}"),
+            ("objective", "objective", "{:.6e}"),
+            ("MMD^2", "mmd2", "{:.3e}"),
+            ("feasible", "feas_detail", "{}"),
+            ("max_b", "max_b", "{:.1f}"),
+            ("sum_b/n_s", "sum_ratio", "{:.4f}"),
+            ("acc", "acc", "{:.4f}"),
+        ],
+    )
     print("(uniform rows: beta = 1, i.e. no reweighting; their acc is source-only LogisticRegression)")
     print()
     return rows, checks
@@ -313,11 +357,15 @@ def bench_tca(n_per_domain, seeds, n_components, skada_mu):
 
     pan_mu = 1.0 / skada_mu
     print("=" * 100)
-    print(f"TCA: skada TransferComponentAnalysisAdapter(kernel='rbf', n_components={n_components}, "
-          f"mu={skada_mu}) vs skdomain.TCA(n_components={n_components}, mu={pan_mu:g}, "
-          "gamma=1/n_features)")
-    print(f"{n_per_domain} + {n_per_domain} rows, seeds {list(seeds)}; acc = target accuracy of "
-          f"LogisticRegression(max_iter={LR_MAX_ITER}) on the embedded source")
+    print(
+        f"TCA: skada TransferComponentAnalysisAdapter(kernel='rbf', n_components={n_components}, "
+        f"mu={skada_mu}) vs skdomain.TCA(n_components={n_components}, mu={pan_mu:g}, "
+        "gamma=1/n_features)"
+    )
+    print(
+        f"{n_per_domain} + {n_per_domain} rows, seeds {list(seeds)}; acc = target accuracy of "
+        f"LogisticRegression(max_iter={LR_MAX_ITER}) on the embedded source"
+    )
     print("=" * 100)
     rows, checks = [], []
     for name, make in DATASETS.items():
@@ -342,8 +390,7 @@ def bench_tca(n_per_domain, seeds, n_components, skada_mu):
             per["skada"][1].append(clf.score(Z[~src], yt))
 
             pipe = make_pipeline(
-                TCA(n_components=n_components, kernel="rbf", gamma=gamma, mu=pan_mu,
-                    random_state=seed),
+                TCA(n_components=n_components, kernel="rbf", gamma=gamma, mu=pan_mu, random_state=seed),
                 LabeledOnly(lr()),
             )
             _, t, c = timed(lambda: fit_tca_pipeline(pipe, X, d["y_masked"], sd))
@@ -353,27 +400,43 @@ def bench_tca(n_per_domain, seeds, n_components, skada_mu):
         t_sk = float(np.median(per["skada"][0]))
         for lib, (times, accs, cpus) in per.items():
             t = float(np.median(times)) if times else None
-            rows.append({
-                "data": name, "lib": lib, "fit_s": t,
-                "fit_min": float(np.min(times)) if times else None,
-                "cpu_s": float(np.median(cpus)) if cpus else None,
-                "ratio": (t_sk / t) if t else None,
-                "acc_mean": float(np.mean(accs)), "acc_std": float(np.std(accs)),
-                "accs": " ".join(f"{a:.3f}" for a in accs),
-            })
+            rows.append(
+                {
+                    "data": name,
+                    "lib": lib,
+                    "fit_s": t,
+                    "fit_min": float(np.min(times)) if times else None,
+                    "cpu_s": float(np.median(cpus)) if cpus else None,
+                    "ratio": (t_sk / t) if t else None,
+                    "acc_mean": float(np.mean(accs)),
+                    "acc_std": float(np.std(accs)),
+                    "accs": " ".join(f"{a:.3f}" for a in accs),
+                }
+            )
         sk, ours = rows[-3], rows[-2]
         ratio = sk["fit_s"] / ours["fit_s"]
-        checks.append((f"TCA [{name}]: ours {ratio:.1f}x faster than skada (target >= 10x)",
-                       ratio >= 10))
-        checks.append((f"TCA [{name}]: ours acc {ours['acc_mean']:.4f} >= skada "
-                       f"{sk['acc_mean']:.4f} - 1 std ({sk['acc_std']:.4f})",
-                       ours["acc_mean"] >= sk["acc_mean"] - sk["acc_std"] - 1e-12))
-    print_table(rows, [
-        ("data", "data", "{}"), ("lib", "lib", "{}"), ("fit_s (median)", "fit_s", "{:.2f}"),
-        ("fit_s (min)", "fit_min", "{:.2f}"), ("cpu_s (median)", "cpu_s", "{:.2f}"),
-        ("skada/ours", "ratio", "{:.1f}"), ("acc mean", "acc_mean", "{:.4f}"),
-        ("acc std", "acc_std", "{:.4f}"), ("acc per seed", "accs", "{}"),
-    ])
+        checks.append((f"TCA [{name}]: ours {ratio:.1f}x faster than skada (target >= 10x)", ratio >= 10))
+        checks.append(
+            (
+                f"TCA [{name}]: ours acc {ours['acc_mean']:.4f} >= skada "
+                f"{sk['acc_mean']:.4f} - 1 std ({sk['acc_std']:.4f})",
+                ours["acc_mean"] >= sk["acc_mean"] - sk["acc_std"] - 1e-12,
+            )
+        )
+    print_table(
+        rows,
+        [
+            ("data", "data", "{}"),
+            ("lib", "lib", "{}"),
+            ("fit_s (median)", "fit_s", "{:.2f}"),
+            ("fit_s (min)", "fit_min", "{:.2f}"),
+            ("cpu_s (median)", "cpu_s", "{:.2f}"),
+            ("skada/ours", "ratio", "{:.1f}"),
+            ("acc mean", "acc_mean", "{:.4f}"),
+            ("acc std", "acc_std", "{:.4f}"),
+            ("acc per seed", "accs", "{}"),
+        ],
+    )
     print()
     return rows, checks
 
@@ -395,8 +458,9 @@ def check_tca_solution(n_per_domain=200, n_components=5, skada_mu=0.1, seed=0):
     exact = V[:, ::-1][:, :n_components]
     sk = TransferComponentAnalysisAdapter(kernel="rbf", n_components=n_components, mu=skada_mu)
     sk.fit(X, sample_domain=sd)
-    ours = TCA(n_components=n_components, gamma=gamma, mu=pan_mu, n_landmarks=None,
-               random_state=seed).fit(X, d["y_masked"], sample_domain=sd)
+    ours = TCA(n_components=n_components, gamma=gamma, mu=pan_mu, n_landmarks=None, random_state=seed).fit(
+        X, d["y_masked"], sample_domain=sd
+    )
     M = np.linalg.solve(np.eye(n) + skada_mu * KLK, KHK)
     asym = np.abs(M - M.T).max() / np.abs(M).max()
 
@@ -404,16 +468,23 @@ def check_tca_solution(n_per_domain=200, n_components=5, skada_mu=0.1, seed=0):
         return float(np.degrees(linalg.subspace_angles(A, exact)).max())
 
     print("=" * 100)
-    print(f"TCA solution check ({n} rows, n_components={n_components}): largest principal angle "
-          "to the exact top eigenvectors of (KHK, KLK + mu I)")
+    print(
+        f"TCA solution check ({n} rows, n_components={n_components}): largest principal angle "
+        "to the exact top eigenvectors of (KHK, KLK + mu I)"
+    )
     print("=" * 100)
     print(f"  skdomain.TCA (exact path)        : {angle(ours.components_):.2e} deg")
     print(f"  skada TCA                        : {angle(sk.eigvects_):.2e} deg")
-    print(f"  skada diagonalises (I + mu KLK)^-1 KHK with np.linalg.eigh, but that matrix is "
-          f"not symmetric (max |M - M'| / max |M| = {asym:.2e}); eigh reads one triangle only.")
+    print(
+        f"  skada diagonalises (I + mu KLK)^-1 KHK with np.linalg.eigh, but that matrix is "
+        f"not symmetric (max |M - M'| / max |M| = {asym:.2e}); eigh reads one triangle only."
+    )
     print()
-    return {"angle_ours_deg": angle(ours.components_), "angle_skada_deg": angle(sk.eigvects_),
-            "skada_matrix_asymmetry": asym}
+    return {
+        "angle_ours_deg": angle(ours.components_),
+        "angle_skada_deg": angle(sk.eigvects_),
+        "skada_matrix_asymmetry": asym,
+    }
 
 
 # ------------------------------------------------------------------------- large
@@ -448,23 +519,36 @@ def child_main(what):
         model = KMM(lr(), random_state=0).fit(X, y, sample_domain=sd)
         extra = {"status": model.solver_status_, "max_b": float(model.weights_.max())}
     else:
-        model = fit_tca_pipeline(
-            make_pipeline(TCA(random_state=0), LabeledOnly(lr())), X, y, sd)
+        model = fit_tca_pipeline(make_pipeline(TCA(random_state=0), LabeledOnly(lr())), X, y, sd)
         extra = {}
     fit_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     acc = model.score(X[~src], d["y_true"][~src])
     peak = peak_rss_gib()
-    print(json.dumps({"fit_s": fit_s, "cpu_s": cpu_s, "acc": acc, "rss_base_gib": rss_base,
-                      "peak_rss_gib": peak, "after_start_s": time.perf_counter() - t_start,
-                      **extra}))
+    print(
+        json.dumps(
+            {
+                "fit_s": fit_s,
+                "cpu_s": cpu_s,
+                "acc": acc,
+                "rss_base_gib": rss_base,
+                "peak_rss_gib": peak,
+                "after_start_s": time.perf_counter() - t_start,
+                **extra,
+            }
+        )
+    )
 
 
 def bench_large(n_per_domain, seed):
     print("=" * 100)
-    print(f"Large: skdomain KMM() and TCA() (defaults, random_state=0) at n_s = n_t = "
-          f"{n_per_domain}, each in a fresh subprocess")
-    print("peak RSS = VmHWM of the subprocess (python + imports + data + fit); "
-          "proc_s = wall time of the whole subprocess")
+    print(
+        f"Large: skdomain KMM() and TCA() (defaults, random_state=0) at n_s = n_t = "
+        f"{n_per_domain}, each in a fresh subprocess"
+    )
+    print(
+        "peak RSS = VmHWM of the subprocess (python + imports + data + fit); "
+        "proc_s = wall time of the whole subprocess"
+    )
     print("=" * 100)
     rows, checks = [], []
     for name, make in DATASETS.items():
@@ -476,25 +560,39 @@ def bench_large(n_per_domain, seed):
             t0 = time.perf_counter()
             proc = subprocess.run(
                 [sys.executable, os.path.abspath(__file__), "--child", what],
-                input=payload, capture_output=True, check=False,
+                input=payload,
+                capture_output=True,
+                check=False,
             )
             proc_s = time.perf_counter() - t0
             if proc.returncode != 0:
                 print(proc.stderr.decode()[-3000:])
                 raise RuntimeError(f"{what} subprocess failed")
             res = json.loads(proc.stdout.decode().strip().splitlines()[-1])
-            rows.append({"data": name, "model": what.upper(), "proc_s": proc_s,
-                         "acc_source_only": acc_src, **res})
-            checks.append((f"large {what.upper()} [{name}]: fit {res['fit_s']:.1f}s < 60s, "
-                           f"peak RSS {res['peak_rss_gib']:.2f} GiB < 4 GiB",
-                           res["fit_s"] < 60 and proc_s < 60 and res["peak_rss_gib"] < 4))
-    print_table(rows, [
-        ("data", "data", "{}"), ("model", "model", "{}"), ("fit_s", "fit_s", "{:.1f}"),
-        ("cpu_s", "cpu_s", "{:.1f}"),
-        ("proc_s", "proc_s", "{:.1f}"), ("peak_RSS_GiB", "peak_rss_gib", "{:.2f}"),
-        ("RSS_before_fit_GiB", "rss_base_gib", "{:.2f}"), ("acc", "acc", "{:.4f}"),
-        ("acc_source_only", "acc_source_only", "{:.4f}"),
-    ])
+            rows.append(
+                {"data": name, "model": what.upper(), "proc_s": proc_s, "acc_source_only": acc_src, **res}
+            )
+            checks.append(
+                (
+                    f"large {what.upper()} [{name}]: fit {res['fit_s']:.1f}s < 60s, "
+                    f"peak RSS {res['peak_rss_gib']:.2f} GiB < 4 GiB",
+                    res["fit_s"] < 60 and proc_s < 60 and res["peak_rss_gib"] < 4,
+                )
+            )
+    print_table(
+        rows,
+        [
+            ("data", "data", "{}"),
+            ("model", "model", "{}"),
+            ("fit_s", "fit_s", "{:.1f}"),
+            ("cpu_s", "cpu_s", "{:.1f}"),
+            ("proc_s", "proc_s", "{:.1f}"),
+            ("peak_RSS_GiB", "peak_rss_gib", "{:.2f}"),
+            ("RSS_before_fit_GiB", "rss_base_gib", "{:.2f}"),
+            ("acc", "acc", "{:.4f}"),
+            ("acc_source_only", "acc_source_only", "{:.4f}"),
+        ],
+    )
     print()
     return rows, checks
 
@@ -523,26 +621,36 @@ def environment():
 
     try:
         import clarabel
+
         clarabel_version = clarabel.__version__
     except (ImportError, AttributeError):
         clarabel_version = "?"
     return {
-        "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-        "sklearn": sklearn.__version__, "cvxpy": cvxpy.__version__, "clarabel": clarabel_version,
-        "skada": skada.__version__, "skdomain": skdomain.__version__,
-        "cpus": os.cpu_count(), "machine": platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "sklearn": sklearn.__version__,
+        "cvxpy": cvxpy.__version__,
+        "clarabel": clarabel_version,
+        "skada": skada.__version__,
+        "skdomain": skdomain.__version__,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
     }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
-    parser.add_argument("--sections", default="kmm,tca,check,large",
-                        help="comma-separated subset of kmm,tca,check,large")
-    parser.add_argument("--save", action="store_true",
-                        help="write the rows to benchmarks/results/bench_shallow[_quick].json")
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="KMM timings are the best of this many fits (default 2)")
+    parser.add_argument(
+        "--sections", default="kmm,tca,check,large", help="comma-separated subset of kmm,tca,check,large"
+    )
+    parser.add_argument(
+        "--save", action="store_true", help="write the rows to benchmarks/results/bench_shallow[_quick].json"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="KMM timings are the best of this many fits (default 2)"
+    )
     parser.add_argument("--child", choices=["kmm", "tca"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -553,7 +661,12 @@ def main():
         kmm_sizes, kmm_bounds, tca_n, tca_seeds, large_n = [1000], [1000.0], 504, range(2), 2000
     else:
         kmm_sizes, kmm_bounds, tca_n, tca_seeds, large_n = (
-            [1000, 2000, 5000], [1000.0, 50.0], 2000, range(5), 20000)
+            [1000, 2000, 5000],
+            [1000.0, 50.0],
+            2000,
+            range(5),
+            20000,
+        )
 
     env = environment()
     print("environment:", ", ".join(f"{k} {v}" for k, v in env.items()))
@@ -581,8 +694,7 @@ def main():
     for text, ok in checks:
         print(f"  [{verdict(ok)}] {text}")
     total = time.perf_counter() - t_all
-    print(f"\ntotal wall time {total:.0f} s; load average at end: %.2f %.2f %.2f"
-          % os.getloadavg())
+    print(f"\ntotal wall time {total:.0f} s; load average at end: %.2f %.2f %.2f" % os.getloadavg())
     results["checks"] = [{"check": t, "ok": bool(ok)} for t, ok in checks]
     results["total_s"] = total
     if args.save:

@@ -68,8 +68,7 @@ kmm = KMM(LogisticRegression(), B=10.0, random_state=0).fit(X, y, sample_domain=
 weights = kmm.weights_  # one weight per source row, in input order
 print(f"solver status: {kmm.solver_status_}, gamma (median heuristic): {kmm.gamma_:.3f}")
 print(
-    f"weights in [{weights.min():.2g}, {weights.max():.2g}], "
-    f"sum {weights.sum():.1f} for n_s = {source.sum()}"
+    f"weights in [{weights.min():.2g}, {weights.max():.2g}], sum {weights.sum():.1f} for n_s = {source.sum()}"
 )
 print(f"effective sample size: {weights.sum() ** 2 / (weights**2).sum():.1f}")
 
@@ -99,7 +98,12 @@ size = 60 * weights / weights.max() + 1
 for label, color in [(0, "tab:blue"), (1, "tab:orange")]:
     rows = ys == label
     ax.scatter(
-        Xs[rows, 0], Xs[rows, 1], s=size[rows], c=color, alpha=0.6, edgecolors="none",
+        Xs[rows, 0],
+        Xs[rows, 1],
+        s=size[rows],
+        c=color,
+        alpha=0.6,
+        edgecolors="none",
         label=f"source, class {label} (size ∝ weight)",
     )
 ax.scatter(X[target, 0], X[target, 1], s=8, c="k", marker="x", alpha=0.5, label="target (unlabeled)")

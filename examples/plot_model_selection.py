@@ -84,7 +84,11 @@ def select(method, seed):
     X, y, sd, y_true = make_domain_shift(N, N, random_state=seed, return_target_labels=True)
     t = sd < 0
     search = GridSearchCV(
-        est, grid, scoring=CRITERIA, refit=False, error_score="raise",
+        est,
+        grid,
+        scoring=CRITERIA,
+        refit=False,
+        error_score="raise",
         cv=DomainShuffleSplit(3, test_size=0.3, random_state=seed),
     )
     with warnings.catch_warnings():
@@ -97,9 +101,7 @@ def select(method, seed):
             target_acc.append(np.mean(model.predict(X[t]) == y_true[t]))
     target_acc = np.array(target_acc)
     oracle = target_acc.max()
-    chosen = {
-        name: target_acc[np.argmax(search.cv_results_[f"mean_test_{name}"])] for name in CRITERIA
-    }
+    chosen = {name: target_acc[np.argmax(search.cv_results_[f"mean_test_{name}"])] for name in CRITERIA}
     return {name: acc / oracle for name, acc in chosen.items()}, oracle
 
 
@@ -119,9 +121,7 @@ for method in METHODS:
 
 print(f"{'criterion':<20}" + "".join(f"{m:>16}" for m in METHODS))
 for c in CRITERIA:
-    cells = "".join(
-        f"{np.mean(results[m][c]):>10.3f} ± {np.std(results[m][c]):.3f}" for m in METHODS
-    )
+    cells = "".join(f"{np.mean(results[m][c]):>10.3f} ± {np.std(results[m][c]):.3f}" for m in METHODS)
     print(f"{c:<20}{cells}")
 print(f"{'oracle accuracy':<20}" + "".join(f"{np.mean(oracles[m]):>16.3f}" for m in METHODS))
 

@@ -106,7 +106,12 @@ for ax, Z, name, mmd in [
         for label, marker in [(0, "o"), (1, "^")]:
             sel = rows & (y_true == label)
             ax.scatter(
-                Z[sel, 0], Z[sel, 1], s=12, c=color, marker=marker, alpha=0.5,
+                Z[sel, 0],
+                Z[sel, 1],
+                s=12,
+                c=color,
+                marker=marker,
+                alpha=0.5,
                 label=f"{dom}, class {label}",
             )
         mean = Z[rows].mean(axis=0)

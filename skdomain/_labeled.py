@@ -86,7 +86,12 @@ class LabeledOnly(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEst
         """
         base = default_estimator(self.estimator)
         d = check_domains(
-            X, y, sample_domain, task=task_of(base), estimator=self, warn_no_target=False,
+            X,
+            y,
+            sample_domain,
+            task=task_of(base),
+            estimator=self,
+            warn_no_target=False,
             y_required=True,
         )
         keep = d.labeled

@@ -76,9 +76,7 @@ def test_gridsearch_and_cross_val_score_routing_on(data):
         assert np.all(scores > 0.5)
     # the same search with routing off gives the same result
     gs_off = GridSearchCV(KMM(B=5.0), {"B": [2.0, 5.0]}, cv=CV).fit(X, y, sample_domain=sd)
-    np.testing.assert_allclose(
-        gs_kmm.cv_results_["mean_test_score"], gs_off.cv_results_["mean_test_score"]
-    )
+    np.testing.assert_allclose(gs_kmm.cv_results_["mean_test_score"], gs_off.cv_results_["mean_test_score"])
     assert not sklearn.get_config()["enable_metadata_routing"]
 
 

@@ -11,8 +11,14 @@ from skdomain.utils import check_domains
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_contract_and_shapes(shift, task):
     X, y, sd, y_true = make_domain_shift(
-        80, 60, shift=shift, task=task, n_features=3, n_target_labeled=5,
-        random_state=0, return_target_labels=True,
+        80,
+        60,
+        shift=shift,
+        task=task,
+        n_features=3,
+        n_target_labeled=5,
+        random_state=0,
+        return_target_labels=True,
     )
     assert X.shape == (140, 3) and y.shape == sd.shape == y_true.shape == (140,)
     d = check_domains(X, y, sd, task=task)

@@ -42,8 +42,11 @@ def test_biased_rbf_is_the_mean_formula():
     A, B = rng.normal(size=(20, 2)), rng.normal(size=(15, 2))
     from sklearn.metrics.pairwise import rbf_kernel
 
-    expected = (rbf_kernel(A, A, gamma=0.7).mean() + rbf_kernel(B, B, gamma=0.7).mean()
-                - 2 * rbf_kernel(A, B, gamma=0.7).mean())
+    expected = (
+        rbf_kernel(A, A, gamma=0.7).mean()
+        + rbf_kernel(B, B, gamma=0.7).mean()
+        - 2 * rbf_kernel(A, B, gamma=0.7).mean()
+    )
     assert mmd(A, B, gamma=0.7) == pytest.approx(expected, rel=1e-12)
 
 

@@ -61,8 +61,18 @@ def test_no_target_warns_and_no_warning_when_asked():
         (np.array([[np.inf], [1.0], [2.0]]), np.array([0, 1, -1]), None, "infinity"),
         (np.ones((3, 1)), np.array([0.0, np.nan, 1.0]), None, "for classification mark unlabeled"),
     ],
-    ids=["y-length", "sd-length", "sd-float", "sd-2d", "sd-scalar", "no-source",
-         "source-minus-one", "X-nan", "X-inf", "clf-nan"],
+    ids=[
+        "y-length",
+        "sd-length",
+        "sd-float",
+        "sd-2d",
+        "sd-scalar",
+        "no-source",
+        "source-minus-one",
+        "X-nan",
+        "X-inf",
+        "clf-nan",
+    ],
 )
 def test_errors_name_the_problem(X, y, sd, match):
     with pytest.raises(ValueError, match=match):
@@ -71,8 +81,7 @@ def test_errors_name_the_problem(X, y, sd, match):
 
 def test_regression_source_nan_and_inf_errors():
     with pytest.raises(ValueError, match="source row"):
-        check_domains(np.ones((3, 1)), np.array([np.nan, 1.0, 2.0]), np.array([0, 0, -1]),
-                      task="regression")
+        check_domains(np.ones((3, 1)), np.array([np.nan, 1.0, 2.0]), np.array([0, 0, -1]), task="regression")
     with pytest.raises(ValueError, match="infinity"):
         check_domains(np.ones((3, 1)), np.array([np.inf, 1.0, np.nan]), task="regression")
 

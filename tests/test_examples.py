@@ -15,8 +15,12 @@ def test_example_runs(path, tmp_path):
     pytest.importorskip("matplotlib")
     env = dict(os.environ, SKDOMAIN_DOCS_QUICK="1", MPLBACKEND="Agg")
     res = subprocess.run(
-        [sys.executable, str(path)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, str(path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert res.returncode == 0, res.stderr[-3000:]
 

@@ -62,7 +62,10 @@ def test_dense_solution_matches_scipy_reference():
         return 0.5 * b @ K @ b - kappa @ b
 
     res = optimize.minimize(
-        f, np.ones(n_s), jac=lambda b: K @ b - kappa, method="SLSQP",
+        f,
+        np.ones(n_s),
+        jac=lambda b: K @ b - kappa,
+        method="SLSQP",
         bounds=[(0, B)] * n_s,
         constraints=[
             {"type": "ineq", "fun": lambda b: n_s * (1 + e) - b.sum()},

@@ -15,8 +15,13 @@ from skdomain.metrics._ntg import _domain_fit_params
 
 def _data(n_target_labeled=0, seed=0, task="classification", **kw):
     X, y, sd, y_true = make_domain_shift(
-        200, 200, n_target_labeled=n_target_labeled, task=task, random_state=seed,
-        return_target_labels=True, **kw
+        200,
+        200,
+        n_target_labeled=n_target_labeled,
+        task=task,
+        random_state=seed,
+        return_target_labels=True,
+        **kw,
     )
     t = sd < 0
     return X, y, sd, X[t], y_true[t]

@@ -20,8 +20,11 @@ from skdomain.metrics import (
 from skdomain.model_selection import DomainShuffleSplit
 
 SCORERS = [
-    ImportanceWeightedScorer(), DeepEmbeddedValidationScorer(), PredictionEntropyScorer(),
-    ReverseValidationScorer(), SupervisedTargetScorer(),
+    ImportanceWeightedScorer(),
+    DeepEmbeddedValidationScorer(),
+    PredictionEntropyScorer(),
+    ReverseValidationScorer(),
+    SupervisedTargetScorer(),
 ]
 
 
@@ -96,8 +99,9 @@ def test_usable_as_scoring_in_gridsearch(routing):
             if routing:  # sample_domain routed to the estimator, the splitter and the scorer
                 gs = GridSearchCV(KMM(), {"B": [2.0, 10.0]}, cv=cv, scoring=scorer, error_score="raise")
                 gs.fit(X, y, sample_domain=sd)
-                scores = cross_val_score(KMM(B=5.0), X, y, cv=cv, scoring=scorer,
-                                         params={"sample_domain": sd}, error_score="raise")
+                scores = cross_val_score(
+                    KMM(B=5.0), X, y, cv=cv, scoring=scorer, params={"sample_domain": sd}, error_score="raise"
+                )
             elif isinstance(scorer, SupervisedTargetScorer):
                 continue  # labeled target rows are invisible without routed domains
             else:  # domains from the masked labels, everywhere
@@ -113,8 +117,15 @@ def test_routed_sample_domain_reaches_the_scorer():
     X, y, sd = make_domain_shift(80, 80, n_target_labeled=20, random_state=0)
     cv = DomainShuffleSplit(2, test_size=0.3, random_state=0)
     with sklearn.config_context(enable_metadata_routing=True):
-        scores = cross_val_score(KMM(B=5.0), X, y, cv=cv, scoring=SupervisedTargetScorer(),
-                                 params={"sample_domain": sd}, error_score="raise")
+        scores = cross_val_score(
+            KMM(B=5.0),
+            X,
+            y,
+            cv=cv,
+            scoring=SupervisedTargetScorer(),
+            params={"sample_domain": sd},
+            error_score="raise",
+        )
     assert np.all((scores >= 0) & (scores <= 1))
 
 
@@ -144,8 +155,15 @@ def test_scorer_errors_name_the_problem(shifted):
     plain = LogisticRegression().fit(Xv[src], yv[src])
     assert 0.0 <= ReverseValidationScorer()(plain, Xv, yv) <= 1.0
     # regression: the supervised target scorer reports R^2
-    Xr, yr, sdr, ytr = make_domain_shift(60, 60, task="regression", n_features=1, n_target_labeled=20,
-                                         random_state=0, return_target_labels=True)
+    Xr, yr, sdr, ytr = make_domain_shift(
+        60,
+        60,
+        task="regression",
+        n_features=1,
+        n_target_labeled=20,
+        random_state=0,
+        return_target_labels=True,
+    )
     reg = LinearRegression().fit(Xr[sdr >= 0], yr[sdr >= 0])
     tl = (sdr < 0) & ~np.isnan(yr)
     from sklearn.metrics import r2_score

@@ -105,9 +105,7 @@ def make_domain_shift(
     ((8, 2), [-1, -1, -1], [0, 0, 0, 0, 0, -1, -1, -1])
     """
     if n_target_labeled > n_target:
-        raise ValueError(
-            f"n_target_labeled={n_target_labeled} exceeds n_target={n_target}."
-        )
+        raise ValueError(f"n_target_labeled={n_target_labeled} exceeds n_target={n_target}.")
     if task == "classification" and shift == "covariate" and n_features < 2:
         raise ValueError("A covariate shift for classification needs n_features >= 2.")
     rng = check_random_state(random_state)
@@ -119,6 +117,7 @@ def make_domain_shift(
         Xs = mean_s + rng.normal(size=(n_source, d)) * np.r_[1.0, np.full(d - 1, 1.0)]
         Xt = mean_t + rng.normal(size=(n_target, d)) * np.r_[0.5, np.full(d - 1, 1.0)]
         if task == "classification":
+
             def label(X):
                 score = _boundary(X) + noise * rng.normal(size=X.shape[0])
                 if n_classes == 2:
@@ -126,8 +125,10 @@ def make_domain_shift(
                 edges = np.linspace(-1.5, 1.5, n_classes - 1)
                 return np.digitize(score, edges).astype(np.int64)
         else:
+
             def label(X):
                 return _regression_fn(X) + noise * rng.normal(size=X.shape[0])
+
         ys, yt = label(Xs), label(Xt)
     elif task == "classification":
         centers = rng.normal(scale=2.0, size=(n_classes, d))

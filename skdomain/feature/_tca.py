@@ -231,9 +231,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X = d.X
         n = X.shape[0]
         if self.n_components > n:
-            raise ValueError(
-                f"n_components={self.n_components} must be <= n_samples = {n}."
-            )
+            raise ValueError(f"n_components={self.n_components} must be <= n_samples = {n}.")
         rng = check_random_state(self.random_state)
         self.gamma_ = resolve_gamma(self.kernel, self.gamma, X)
         self._params = kernel_params(self.kernel, self.gamma_, self.degree, self.coef0)

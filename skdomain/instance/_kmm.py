@@ -32,6 +32,7 @@ from ..utils._domains import check_domains
 
 __all__ = ["KMM", "kmm_objective"]
 
+
 def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=3, coef0=1.0):
     r"""Exact KMM objective :math:`\tfrac12 \beta^\top K \beta - \kappa^\top \beta`.
 
@@ -327,8 +328,13 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         lowrank = self.n_components is not None and n_s > self.n_components
         if lowrank:
             Phi, _ = nystroem_factor(
-                Xs, self.n_components, kernel=self.kernel, gamma=self.gamma_,
-                degree=self.degree, coef0=self.coef0, random_state=self.random_state,
+                Xs,
+                self.n_components,
+                kernel=self.kernel,
+                gamma=self.gamma_,
+                degree=self.degree,
+                coef0=self.coef0,
+                random_state=self.random_state,
             )
             Phi = _compress_factor(Phi)
             z = cp.Variable(Phi.shape[1])

@@ -15,13 +15,10 @@ def _check_pair(A, B, min_rows):
     A = check_array(A, dtype=np.float64)
     B = check_array(B, dtype=np.float64)
     if A.shape[1] != B.shape[1]:
-        raise ValueError(
-            f"A and B need the same number of features; got {A.shape[1]} and {B.shape[1]}."
-        )
+        raise ValueError(f"A and B need the same number of features; got {A.shape[1]} and {B.shape[1]}.")
     if A.shape[0] < min_rows or B.shape[0] < min_rows:
         raise ValueError(
-            f"This estimate needs at least {min_rows} rows in each sample; "
-            f"got {A.shape[0]} and {B.shape[0]}."
+            f"This estimate needs at least {min_rows} rows in each sample; got {A.shape[0]} and {B.shape[0]}."
         )
     return A, B
 
@@ -134,9 +131,7 @@ def mk_mmd(A, B, *, gammas=None, weights=None, unbiased=False):
         raise ValueError(f"gammas must be a non-empty 1-D array of positive values; got {g!r}.")
     w = np.full(g.size, 1.0 / g.size) if weights is None else np.asarray(weights, float)
     if w.shape != g.shape or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError(
-            f"weights must be {g.size} non-negative values with a positive sum; got {w!r}."
-        )
+        raise ValueError(f"weights must be {g.size} non-negative values with a positive sum; got {w!r}.")
     w = w / w.sum()
     return float(sum(wu * _mmd2(A, B, "rbf", {"gamma": gu}, unbiased) for gu, wu in zip(g, w)))
 

@@ -198,7 +198,14 @@ def nystroem_map(landmarks, *, kernel="rbf", params=None, rcond=1e-10):
 
 
 def nystroem_factor(
-    X, n_components, *, kernel="rbf", gamma=None, degree=3, coef0=1.0, random_state=None,
+    X,
+    n_components,
+    *,
+    kernel="rbf",
+    gamma=None,
+    degree=3,
+    coef0=1.0,
+    random_state=None,
     rcond=1e-10,
 ):
     r"""Nyström factor :math:`\Phi` with :math:`K \approx \Phi\Phi^\top`.

@@ -48,7 +48,8 @@ def plain_learner(estimator):
         return clone(default_estimator(estimator.estimator))
     if isinstance(estimator, Pipeline):
         steps = [
-            (name, step) for name, step in estimator.steps[:-1]
+            (name, step)
+            for name, step in estimator.steps[:-1]
             if not (isinstance(step, DomainRequestMixin) and hasattr(step, "transform"))
         ]
         name, last = estimator.steps[-1]
@@ -85,7 +86,15 @@ def _seed(estimator, seed):
 
 
 def negative_transfer_gap(
-    estimator, X, y, sample_domain, X_test, y_test, *, baseline=None, n_repeats=1,
+    estimator,
+    X,
+    y,
+    sample_domain,
+    X_test,
+    y_test,
+    *,
+    baseline=None,
+    n_repeats=1,
     random_state=None,
 ):
     r"""Negative transfer gap :math:`\mathrm{NTG} = \epsilon_\tau(A(S, T)) - \epsilon_\tau(A(\emptyset, T))`.
@@ -178,8 +187,12 @@ def negative_transfer_gap(
     errors, base_errors = np.array(errors), np.array(base_errors)
     gaps = errors - base_errors
     return Bunch(
-        gap=float(gaps.mean()), gap_std=float(gaps.std()),
-        error=float(errors.mean()), error_std=float(errors.std()),
-        baseline_error=float(base_errors.mean()), baseline_error_std=float(base_errors.std()),
-        baseline=kind, gaps=gaps,
+        gap=float(gaps.mean()),
+        gap_std=float(gaps.std()),
+        error=float(errors.mean()),
+        error_std=float(errors.std()),
+        baseline_error=float(base_errors.mean()),
+        baseline_error_std=float(base_errors.std()),
+        baseline=kind,
+        gaps=gaps,
     )

@@ -234,8 +234,10 @@ class ReverseValidationScorer(_DomainScorer):
         Xr = np.vstack([X[~source], X[src]])
         pseudo = estimator.predict(X[~source])
         masked = np.full(src.sum(), np.nan if task == "regression" else -1)
-        yr = np.concatenate([pseudo, masked]) if task == "regression" else np.concatenate(
-            [pseudo, masked.astype(np.asarray(pseudo).dtype)]
+        yr = (
+            np.concatenate([pseudo, masked])
+            if task == "regression"
+            else np.concatenate([pseudo, masked.astype(np.asarray(pseudo).dtype)])
         )
         sdr = np.r_[np.zeros(len(pseudo), dtype=int), -np.ones(src.sum(), dtype=int)]
         reverse = clone(estimator)
