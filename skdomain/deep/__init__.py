@@ -36,18 +36,11 @@ History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_l
 (with a ``train_split``: the task loss on held-out labeled rows).
 """
 
-from ._base import (
-    BalancedDomainBatches,
-    DomainBatches,
-    DomainClassifierMixin,
-    DomainDataset,
-    DomainNet,
-    DomainRegressorMixin,
-    LabeledValidSplit,
-    labeled_score,
-)
+from ._batch import DomainBatch
+from ._classifier import DomainClassifierMixin
 from ._dan import DANClassifier, DANRegressor
 from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
+from ._data import BalancedDomainBatches, DomainBatches, DomainDataset, LabeledValidSplit
 from ._distill import DistillationClassifier
 from ._losses import (
     GradientReversal,
@@ -58,6 +51,9 @@ from ._losses import (
     multiscale_gammas_torch,
 )
 from ._modules import Discriminator, DomainMLP
+from ._net import DomainNet
+from ._regressor import DomainRegressorMixin
+from ._scoring import labeled_score
 
 __all__ = [
     "BalancedDomainBatches",
@@ -67,6 +63,7 @@ __all__ = [
     "DANNRegressor",
     "Discriminator",
     "DistillationClassifier",
+    "DomainBatch",
     "DomainBatches",
     "DomainClassifierMixin",
     "DomainDataset",

@@ -6,9 +6,11 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..metrics._kernels import MULTISCALE_EXPONENTS
-from ._base import DomainClassifierMixin, DomainNet, DomainRegressorMixin
+from ._classifier import DomainClassifierMixin
 from ._losses import mk_mmd_torch
 from ._modules import DomainMLP
+from ._net import DomainNet
+from ._regressor import DomainRegressorMixin
 
 __all__ = ["DANClassifier", "DANRegressor"]
 
@@ -23,6 +25,24 @@ class _DANMixin:
         "kernel_scales": [list, tuple, None],
         "kernel_weights": [list, tuple, None],
     }
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        mu=1.0,
+        mmd_layers=None,
+        mmd_estimator="unbiased",
+        kernel_scales=None,
+        kernel_weights=None,
+        **kwargs,
+    ):
+        super().__init__(module, **kwargs)
+        self.mu = mu
+        self.mmd_layers = mmd_layers
+        self.mmd_estimator = mmd_estimator
+        self.kernel_scales = kernel_scales
+        self.kernel_weights = kernel_weights
 
     def _layer_names(self):
         return ("features",) if self.mmd_layers is None else tuple(self.mmd_layers)
@@ -53,7 +73,7 @@ class _DANMixin:
         extra = dict(zip(self._extra_layers(), y_pred[start:]))
         return [y_pred[1] if n == "features" else extra[n] for n in self._layer_names()]
 
-    def adaptation_loss(self, y_pred, y_cpu, b, X):
+    def adaptation_loss(self, y_pred, y_true, X, batch):
         r""":math:`\mu \sum_l \mathrm{MK\text{-}MMD}^2(F_l(x_s), F_l(x_t))` on the batch.
 
         .. math::
@@ -71,13 +91,13 @@ class _DANMixin:
         y_pred : tuple of Tensor
             The net's output for the batch: ``(output, feature, *extra)``, the adapted
             layers' outputs among them.
-        y_cpu : Tensor of shape (n_rows,)
+        y_true : Tensor of shape (n_rows,)
             Encoded labels of the batch, on the host (unused: the term needs no label).
-        b : object
-            The batch's row groups: masks and counts of source / target rows (see
-            :meth:`DomainNet.task_loss`).
         X : dict of str to Tensor
             The batch dict.
+        batch : DomainBatch
+            The batch's row groups: masks and counts of source / target rows (see
+            :meth:`DomainNet.task_loss`).
 
         Returns
         -------
@@ -86,10 +106,10 @@ class _DANMixin:
             :math:`\mu`); ``None`` when a domain has fewer than 2 rows in the batch.
         """
         need = 2
-        if b.n_source < need or b.n_target < need:
+        if batch.n_source < need or batch.n_target < need:
             return None
-        src = torch.nonzero(b.source_cpu).squeeze(1).to(b.device, non_blocking=True)
-        tgt = torch.nonzero(b.target_cpu).squeeze(1).to(b.device, non_blocking=True)
+        src = torch.nonzero(batch.source_cpu).squeeze(1).to(batch.device, non_blocking=True)
+        tgt = torch.nonzero(batch.target_cpu).squeeze(1).to(batch.device, non_blocking=True)
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
         weights = None if self.kernel_weights is None else torch.as_tensor(self.kernel_weights)
         total = 0.0
@@ -177,24 +197,6 @@ class DANClassifier(_DANMixin, DomainClassifierMixin, DomainNet):
 """
     )
 
-    def __init__(
-        self,
-        module=DomainMLP,
-        *,
-        mu=1.0,
-        mmd_layers=None,
-        mmd_estimator="unbiased",
-        kernel_scales=None,
-        kernel_weights=None,
-        **kwargs,
-    ):
-        super().__init__(module, **kwargs)
-        self.mu = mu
-        self.mmd_layers = mmd_layers
-        self.mmd_estimator = mmd_estimator
-        self.kernel_scales = kernel_scales
-        self.kernel_weights = kernel_weights
-
 
 class DANRegressor(_DANMixin, DomainRegressorMixin, DomainNet):
     __doc__ = (
@@ -211,21 +213,3 @@ class DANRegressor(_DANMixin, DomainRegressorMixin, DomainNet):
     (100,)
 """
     )
-
-    def __init__(
-        self,
-        module=DomainMLP,
-        *,
-        mu=1.0,
-        mmd_layers=None,
-        mmd_estimator="unbiased",
-        kernel_scales=None,
-        kernel_weights=None,
-        **kwargs,
-    ):
-        super().__init__(module, **kwargs)
-        self.mu = mu
-        self.mmd_layers = mmd_layers
-        self.mmd_estimator = mmd_estimator
-        self.kernel_scales = kernel_scales
-        self.kernel_weights = kernel_weights

@@ -8,24 +8,43 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import _NET_PARAMS_DOC, DomainClassifierMixin, DomainNet, DomainRegressorMixin
+from ._classifier import DomainClassifierMixin
 from ._losses import dann_lambda, grad_reverse
 from ._modules import Discriminator, DomainMLP
+from ._net import _MODULE_PARAM_DOC, _NET_PARAMS_DOC, DomainNet
+from ._regressor import DomainRegressorMixin
 
 __all__ = ["DANNClassifier", "DANNRegressor", "GatedDANNClassifier"]
 
 
 class _DANNMixin:
-    """The adversarial term of DANN (and of its gated variant), shared by both flavours."""
+    """The adversarial term of DANN, shared by both flavours (and the gated classifier)."""
 
     _parameter_constraints = {
         "mu": [Interval(Real, 0, None, closed="left")],
         "grl_lambda": [StrOptions({"schedule"}), Interval(Real, 0, None, closed="left")],
         "grl_gamma": [Interval(Real, 0, None, closed="neither")],
-        "gate": ["boolean"],
-        "source_weight": [Interval(Real, 0, None, closed="left")],
-        "omega_clip": [Interval(Real, 1, None, closed="left")],
     }
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        discriminator=Discriminator,
+        mu=1.0,
+        grl_lambda="schedule",
+        grl_gamma=10.0,
+        **kwargs,
+    ):
+        super().__init__(module, **kwargs)
+        self.discriminator = discriminator
+        self.mu = mu
+        self.grl_lambda = grl_lambda
+        self.grl_gamma = grl_gamma
+
+    def _discriminator_width(self):
+        """Input width of ``D``: the feature width."""
+        return self.feature_dims_[0]
 
     def initialize_extra_modules(self):
         """Build the discriminator ``discriminator_`` on the feature width (+ classes when gated)."""
@@ -34,9 +53,7 @@ class _DANNMixin:
                 f"{type(self).__name__} needs the features F(x): the module must return "
                 "(output, features), or name its feature layer with feature_layer='name'."
             )
-        if self.gate and self._task != "classification":
-            raise ValueError("gate=True needs class labels: it is available for classification only.")
-        n_in = self.feature_dims_[0] + (len(self.classes_) if self.gate else 0)
+        n_in = self._discriminator_width()
         kwargs = self.get_params_for("discriminator")
         disc = self.discriminator
         if isinstance(disc, torch.nn.Module):
@@ -59,78 +76,19 @@ class _DANNMixin:
             return dann_lambda(self.progress(), self.grl_gamma)
         return float(self.grl_lambda)
 
-    @staticmethod
-    def _two_means(values, w_a, n_a, w_b, n_b):
-        """Mean of ``values`` over group a plus mean over group b (a group without rows adds 0)."""
-        out = 0.0
-        if n_a:
-            out = out + (values * w_a).sum() / n_a
-        if n_b:
-            out = out + (values * w_b).sum() / n_b
-        return out
+    def _reversed_features(self, y_pred, batch, lam):
+        """:math:`R_{\\lambda}(F(x))`: the batch's features through the reversal layer."""
+        return grad_reverse(y_pred[1], lam)
 
-    def _gate_weights(self, d_joint):
-        r""":math:`\omega = \mathrm{SG}(D/(1-D)) = \exp(\mathrm{logit})`, clipped to ``[0, omega_clip]``."""
-        return torch.exp(d_joint.detach().clamp(max=math.log(self.omega_clip)))
+    def _discriminate_unlabeled(self, z):
+        """D's logits on reversed features without labels."""
+        return self.discriminator_(z)
 
-    def task_loss(self, rows, b, y_pred, y_cpu, X):
-        r"""Task term of a training batch; gated, the source loss is weighted by :math:`\omega`.
+    def _labeled_adversarial(self, batch):
+        """Further adversarial terms on labeled pairs (the gate's); none for plain DANN."""
+        return None
 
-        Plain: :math:`\mathcal{L}_{\mathrm{CLF}} = \mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`.
-        Gated:
-
-        .. math::
-
-            \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} = \mathbb{E}_{T_L}[\ell(C(F(x_l)), y_l)]
-            + \lambda \, \mathbb{E}_{S}[\omega(x_s, y_s) \, \ell(C(F(x_s)), y_s)],
-            \quad \omega = \mathrm{SG}\!\left(\frac{D(x_s, y_s)}{1 - D(x_s, y_s)}\right),
-
-        with :math:`\lambda` = ``source_weight`` and :math:`\omega` clipped at
-        ``omega_clip``; :math:`\omega \equiv 1` when the fit has no labeled target row.
-        The joint discriminator's output is kept for :meth:`adaptation_loss`.
-
-        Parameters
-        ----------
-        rows : Tensor of shape (n_rows,)
-            Per-row task loss :math:`\ell(C(F(x_i)), y_i)` on the device.
-        b : object
-            The batch's row groups: masks and counts of source / target, labeled rows
-            (see :meth:`DomainNet.task_loss`).
-        y_pred : tuple of Tensor
-            The net's output for the batch, ``(output, feature)``: :math:`C(F(x))` and
-            :math:`F(x)`.
-        y_cpu : Tensor of shape (n_rows,)
-            Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
-        X : dict of str to Tensor
-            The batch dict.
-
-        Returns
-        -------
-        loss : Tensor
-            The scalar task term.
-        """
-        if not self.gate:
-            return super().task_loss(rows, b, y_pred, y_cpu, X)
-        self._batch_cache = None
-        w = torch.ones_like(rows)
-        if self.n_target_labeled_ > 0 and b.n_target:
-            # the joint discriminator's density ratio on (F(x_s), y_s); omega == 1 when the fit has
-            # no labeled target row at all (it would only learn to call every labeled pair source)
-            feats = y_pred[1]
-            onehot = F.one_hot(y_cpu.clamp_min(0), len(self.classes_)).to(feats.device, feats.dtype)
-            onehot = onehot * b.w_source_labeled.unsqueeze(1) + onehot * b.w_target_labeled.unsqueeze(1)
-            lam = self.current_lambda()
-            z = grad_reverse(feats, lam)
-            d_joint = self.discriminator_(torch.cat([z, onehot], dim=1))
-            self._batch_cache = (z, d_joint)
-            w = self._gate_weights(d_joint)
-            self._log_term("omega_mean", (w * b.w_source_labeled).sum() / max(b.n_source_labeled, 1))
-        loss = self.source_weight * (rows * w * b.w_source_labeled).sum() / max(b.n_source_labeled, 1)
-        if b.n_target_labeled:
-            loss = loss + (rows * b.w_target_labeled).sum() / b.n_target_labeled
-        return loss
-
-    def adaptation_loss(self, y_pred, y_cpu, b, X):
+    def adaptation_loss(self, y_pred, y_true, X, batch):
         r""":math:`\mu` times D's cross-entropy, reaching ``F`` through :math:`R_{\lambda_p}`.
 
         .. math::
@@ -151,13 +109,13 @@ class _DANNMixin:
         y_pred : tuple of Tensor
             The net's output for the batch, ``(output, feature)``: :math:`C(F(x))` and
             :math:`F(x)`.
-        y_cpu : Tensor of shape (n_rows,)
+        y_true : Tensor of shape (n_rows,)
             Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
-        b : object
-            The batch's row groups: masks and counts of source / target, labeled rows
-            (see :meth:`DomainNet.task_loss`).
         X : dict of str to Tensor
             The batch dict.
+        batch : DomainBatch
+            The batch's row groups (see :meth:`DomainNet.task_loss`); gated, its
+            ``cache`` holds the joint discriminator's output from :meth:`task_loss`.
 
         Returns
         -------
@@ -165,42 +123,125 @@ class _DANNMixin:
             The scalar adversarial term (logged as ``train_loss_adv`` before the factor
             :math:`\mu`).
         """
-        feats = y_pred[1]
         lam = self.current_lambda()
         self._log_term("lambda_p", lam)
-        cache = getattr(self, "_batch_cache", None) if self.gate else None
-        z = cache[0] if cache is not None else grad_reverse(feats, lam)
-        if self.gate:
-            z_nil = torch.cat([z, z.new_zeros(z.shape[0], len(self.classes_))], dim=1)
-            d_nil = self.discriminator_(z_nil)
-        else:
-            d_nil = self.discriminator_(z)
-        is_target = b.w_target
-        bce = F.binary_cross_entropy_with_logits(d_nil, is_target, reduction="none")
+        z = self._reversed_features(y_pred, batch, lam)
+        d_nil = self._discriminate_unlabeled(z)
+        bce = F.binary_cross_entropy_with_logits(d_nil, batch.w_target, reduction="none")
         # E_{T}[-log D(F(x_u))] + E_{S}[-log(1 - D(F(x_s)))], each its own batch mean
-        adv = self._two_means(bce, b.w_target, b.n_target, b.w_source, b.n_source)
-        if cache is not None and b.n_target_labeled:
-            d_joint = cache[1]
-            bce_j = F.binary_cross_entropy_with_logits(d_joint, is_target, reduction="none")
-            # E_{T_L}[-log D(F(x_l), y_l)] + E_S[-log(1 - D(F(x_s), y_s))], only on batches with T_L rows
-            adv = adv + self._two_means(
-                bce_j, b.w_target_labeled, b.n_target_labeled, b.w_source_labeled, b.n_source_labeled
-            )
-        self._batch_cache = None
+        adv = batch.mean(bce, "target") + batch.mean(bce, "source")
+        joint = self._labeled_adversarial(batch)
+        if joint is not None:
+            adv = adv + joint
         self._log_term("train_loss_adv", adv)
         return self.mu * adv
 
 
-_DANN_DOC = (
+class _GateMixin:
+    """The discriminator gate (Wang et al., 2019) on DANN's discriminator: classification only."""
+
+    _parameter_constraints = {
+        "gate": ["boolean"],
+        "source_weight": [Interval(Real, 0, None, closed="left")],
+        "omega_clip": [Interval(Real, 1, None, closed="left")],
+    }
+
+    def _discriminator_width(self):
+        """Input width of ``D``: features, plus one-hot classes when gated."""
+        return super()._discriminator_width() + (len(self.classes_) if self.gate else 0)
+
+    def _gate_weights(self, d_joint):
+        r""":math:`\omega = \mathrm{SG}(D/(1-D)) = \exp(\mathrm{logit})`, clipped to ``[0, omega_clip]``."""
+        return torch.exp(d_joint.detach().clamp(max=math.log(self.omega_clip)))
+
+    def task_loss(self, y_pred, y_true, X, batch):
+        r"""Task term of a training batch; gated, the source loss is weighted by :math:`\omega`.
+
+        Plain: :math:`\mathcal{L}_{\mathrm{CLF}} = \mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`.
+        Gated:
+
+        .. math::
+
+            \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} = \mathbb{E}_{T_L}[\ell(C(F(x_l)), y_l)]
+            + \lambda \, \mathbb{E}_{S}[\omega(x_s, y_s) \, \ell(C(F(x_s)), y_s)],
+            \quad \omega = \mathrm{SG}\!\left(\frac{D(x_s, y_s)}{1 - D(x_s, y_s)}\right),
+
+        with :math:`\lambda` = ``source_weight`` and :math:`\omega` clipped at
+        ``omega_clip``; :math:`\omega \equiv 1` when the fit has no labeled target row.
+        The reversed features and the joint discriminator's output are kept in
+        ``batch.cache["gate"]`` for :meth:`adaptation_loss`.
+
+        Parameters
+        ----------
+        y_pred : tuple of Tensor
+            The net's output for the batch, ``(output, feature)``: :math:`C(F(x))` and
+            :math:`F(x)`.
+        y_true : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` for masked rows).
+        X : dict of str to Tensor
+            The batch dict.
+        batch : DomainBatch
+            The batch's row groups and per-row task loss :math:`\ell` (see
+            :meth:`DomainNet.task_loss`).
+
+        Returns
+        -------
+        loss : Tensor
+            The scalar task term.
+        """
+        if not self.gate:
+            return super().task_loss(y_pred, y_true, X, batch)
+        rows = batch.row_loss
+        w = torch.ones_like(rows)
+        if self.n_target_labeled_ > 0 and batch.n_target:
+            # the joint discriminator's density ratio on (F(x_s), y_s); omega == 1 when the fit has
+            # no labeled target row at all (it would only learn to call every labeled pair source)
+            feats = y_pred[1]
+            onehot = F.one_hot(y_true.clamp_min(0), len(self.classes_)).to(feats.device, feats.dtype)
+            onehot = onehot * batch.w_source_labeled.unsqueeze(1) + onehot * batch.w_target_labeled.unsqueeze(
+                1
+            )
+            z = grad_reverse(feats, self.current_lambda())
+            d_joint = self.discriminator_(torch.cat([z, onehot], dim=1))
+            batch.cache["gate"] = (z, d_joint)
+            w = self._gate_weights(d_joint)
+            self._log_term("omega_mean", batch.mean(w, "source_labeled"))
+        loss = self.source_weight * (rows * w * batch.w_source_labeled).sum() / max(batch.n_source_labeled, 1)
+        if batch.n_target_labeled:
+            loss = loss + batch.mean(rows, "target_labeled")
+        return loss
+
+    def _reversed_features(self, y_pred, batch, lam):
+        """The reversed features of :meth:`task_loss` when the gate computed them on this batch."""
+        if "gate" in batch.cache:
+            return batch.cache["gate"][0]
+        return super()._reversed_features(y_pred, batch, lam)
+
+    def _discriminate_unlabeled(self, z):
+        """D's logits on :math:`(R(F(x)), \\mathrm{nil})` when gated (the label part all zeros)."""
+        if self.gate:
+            z = torch.cat([z, z.new_zeros(z.shape[0], len(self.classes_))], dim=1)
+        return super()._discriminate_unlabeled(z)
+
+    def _labeled_adversarial(self, batch):
+        r""":math:`\mathbb{E}_{T_L}[-\log D(F(x_l), y_l)] + \mathbb{E}_S[-\log(1 - D(F(x_s), y_s))]`.
+
+        Only on batches with labeled target rows whose joint output the gate computed.
+        """
+        if "gate" not in batch.cache or not batch.n_target_labeled:
+            return None
+        d_joint = batch.cache["gate"][1]
+        bce_j = F.binary_cross_entropy_with_logits(d_joint, batch.w_target, reduction="none")
+        return batch.mean(bce_j, "target_labeled") + batch.mean(bce_j, "source_labeled")
+
+
+_DANN_PARAMS = (
     r"""
     Parameters
     ----------
-    module : torch module class or instance, default=DomainMLP
-        The network ``C(F(x))``. Its ``forward`` returns ``(output, features)``, or only
-        the output when ``feature_layer`` names the submodule whose output is ``F(x)``.
-        The default MLP takes ``module__hidden_units`` (default ``(64, 128, 64)``) and
-        ``module__dropout``; its input / output widths come from the data.
-    discriminator : torch module class or instance, default=Discriminator
+"""
+    + textwrap.indent(_MODULE_PARAM_DOC, "    ")
+    + r"""    discriminator : torch module class or instance, default=Discriminator
         ``D``: maps features (and, gated, one-hot labels) to one logit of P(target).
         A class is built as ``discriminator(n_in, **discriminator__params)``.
     mu : float, default=1.0
@@ -210,19 +251,27 @@ _DANN_DOC = (
         training progress over ``max_epochs`` x batches, or a constant.
     grl_gamma : float, default=10.0
         :math:`\gamma` of the schedule.
-    gate : bool, default=False
-        Use the discriminator gate (classification only).
+"""
+)
+
+_GATE_PARAMS = r"""    gate : bool, default=False
+        Use the discriminator gate.
     source_weight : float, default=1.0
         :math:`\lambda` of the gated task loss (weight of the source term).
     omega_clip : float, default=10.0
         Upper clip of :math:`\omega` (the ratio is :math:`\exp` of D's logit, clipped at
         ``log(omega_clip)``, so it stays in ``[0, omega_clip]``).
-    **kwargs : dict
+"""
+
+
+def _dann_tail(history):
+    return (
+        r"""    **kwargs : dict
         The net's parameters (those of :class:`DomainNet`), by keyword:
 
 """
-    + textwrap.indent(_NET_PARAMS_DOC, " " * 8)
-    + r"""
+        + textwrap.indent(_NET_PARAMS_DOC, " " * 8)
+        + r"""
         and further skorch parameters: ``module__*``, ``discriminator__*``,
         ``optimizer__*``, ``callbacks``, ``warm_start``, ...
 
@@ -237,10 +286,10 @@ _DANN_DOC = (
     n_target_labeled_ : int
         Labeled target rows seen in the fit.
     history_ : skorch.History
-        Per epoch (and per batch): ``train_loss``, ``train_loss_task``, ``train_loss_adv``,
-        ``lambda_p``, gated also ``omega_mean``; ``valid_loss`` with a ``train_split``.
 """
-)
+        + history
+    )
+
 
 _DANN_OBJECTIVE = r"""
     With feature extractor :math:`F`, head :math:`C` and discriminator
@@ -308,12 +357,18 @@ _REFS = r"""
 """
 
 
-class DANNClassifier(_DANNMixin, DomainClassifierMixin, DomainNet):
+class DANNClassifier(_GateMixin, _DANNMixin, DomainClassifierMixin, DomainNet):
     __doc__ = (
         "Domain-adversarial neural network for classification (a skorch net).\n"
         + _DANN_OBJECTIVE
         + _GATE
-        + _DANN_DOC
+        + _DANN_PARAMS
+        + _GATE_PARAMS
+        + _dann_tail(
+            r"""        Per epoch (and per batch): ``train_loss``, ``train_loss_task``, ``train_loss_adv``,
+        ``lambda_p``, gated also ``omega_mean``; ``valid_loss`` with a ``train_split``.
+"""
+        )
         + _REFS
         + r"""
     Examples
@@ -342,11 +397,9 @@ class DANNClassifier(_DANNMixin, DomainClassifierMixin, DomainNet):
         omega_clip=10.0,
         **kwargs,
     ):
-        super().__init__(module, **kwargs)
-        self.discriminator = discriminator
-        self.mu = mu
-        self.grl_lambda = grl_lambda
-        self.grl_gamma = grl_gamma
+        super().__init__(
+            module, discriminator=discriminator, mu=mu, grl_lambda=grl_lambda, grl_gamma=grl_gamma, **kwargs
+        )
         self.gate = gate
         self.source_weight = source_weight
         self.omega_clip = omega_clip
@@ -388,7 +441,12 @@ class DANNRegressor(_DANNMixin, DomainRegressorMixin, DomainNet):
     __doc__ = (
         "Domain-adversarial neural network for regression (a skorch net); no gate.\n"
         + _DANN_OBJECTIVE
-        + _DANN_DOC
+        + _DANN_PARAMS
+        + _dann_tail(
+            r"""        Per epoch (and per batch): ``train_loss``, ``train_loss_task``, ``train_loss_adv``,
+        ``lambda_p``; ``valid_loss`` with a ``train_split``.
+"""
+        )
         + _REFS
         + r"""
     Examples
@@ -401,25 +459,3 @@ class DANNRegressor(_DANNMixin, DomainRegressorMixin, DomainNet):
     (100,)
 """
     )
-
-    def __init__(
-        self,
-        module=DomainMLP,
-        *,
-        discriminator=Discriminator,
-        mu=1.0,
-        grl_lambda="schedule",
-        grl_gamma=10.0,
-        gate=False,
-        source_weight=1.0,
-        omega_clip=10.0,
-        **kwargs,
-    ):
-        super().__init__(module, **kwargs)
-        self.discriminator = discriminator
-        self.mu = mu
-        self.grl_lambda = grl_lambda
-        self.grl_gamma = grl_gamma
-        self.gate = gate
-        self.source_weight = source_weight
-        self.omega_clip = omega_clip

@@ -9,9 +9,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import DomainClassifierMixin, DomainNet
+from ._classifier import DomainClassifierMixin
 from ._losses import distillation_loss, soft_targets_from_proba
 from ._modules import DomainMLP
+from ._net import DomainNet
 
 __all__ = ["DistillationClassifier"]
 
@@ -116,7 +117,6 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
         data = super()._check_fit_data(X, y, sample_domain, reset)
         if self.teacher is None:
             raise ValueError("DistillationClassifier needs a teacher.")
-        self._data_X = data.X
         if reset or not hasattr(self, "teacher_"):
             teacher = self.teacher
             if not isinstance(teacher, torch.nn.Module) and not _is_fitted(teacher):
@@ -137,7 +137,7 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
 
     def _extras(self, data):
         """The teacher's soft targets ``p_T`` for every row (computed once, before training)."""
-        X = self._data_X
+        X = data.X
         T = float(self.temperature)
         if isinstance(self.teacher_, torch.nn.Module):
             self.teacher_.eval()
@@ -154,13 +154,12 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
         else:
             proba = np.asarray(self.teacher_.predict_proba(X), dtype=np.float64)
             p = soft_targets_from_proba(torch.as_tensor(proba), T).float()
-        del self._data_X
         return {"p_teacher": p}
 
     def _allows_unlabeled(self):
         return True
 
-    def task_loss(self, rows, b, y_pred, y_cpu, X):
+    def task_loss(self, y_pred, y_true, X, batch):
         r""":math:`(1-\alpha)\,\mathrm{CE} + \alpha T^2 \mathrm{KL}(p_T \| q_T)` (KL over every row).
 
         .. math::
@@ -175,26 +174,24 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
 
         Parameters
         ----------
-        rows : Tensor of shape (n_rows,)
-            Per-row cross-entropy :math:`\ell(q(x_i), y_i)` on the device.
-        b : object
-            The batch's row groups: masks and counts of source / target, labeled rows
-            (see :meth:`DomainNet.task_loss`).
         y_pred : tuple of Tensor
             The student's output for the batch: ``(logits, feature)``.
-        y_cpu : Tensor of shape (n_rows,)
+        y_true : Tensor of shape (n_rows,)
             Encoded labels of the batch, on the host (``-1`` for masked rows).
         X : dict of str to Tensor
             The batch dict, with the soft targets ``"p_teacher"``.
+        batch : DomainBatch
+            The batch's row groups and its per-row cross-entropy
+            :math:`\ell(q(x_i), y_i)` (``batch.row_loss``).
 
         Returns
         -------
         loss : Tensor
             The scalar student loss (``train_loss_ce`` and ``train_loss_kd`` are logged).
         """
-        ce = super().task_loss(rows, b, y_pred, y_cpu, X)
+        ce = super().task_loss(y_pred, y_true, X, batch)
         self._log_term("train_loss_ce", ce)
-        p = X["p_teacher"].to(rows.device, non_blocking=True)
+        p = X["p_teacher"].to(batch.device, non_blocking=True)
         kd = distillation_loss(y_pred[0], p, float(self.temperature)).mean()
         self._log_term("train_loss_kd", kd)
         return (1.0 - self.alpha) * ce + self.alpha * kd

@@ -1,6 +1,5 @@
 """Default torch modules for tabular data: an MLP feature extractor with a head, a discriminator."""
 
-import torch
 from torch import nn
 
 __all__ = ["DomainMLP", "Discriminator", "FeatureHook"]
@@ -99,42 +98,64 @@ class Discriminator(nn.Module):
         return self.out(self.body(Z)).squeeze(-1)
 
 
+class _Capture:
+    """A forward hook that keeps a submodule's output under its name (picklable, unlike a closure)."""
+
+    def __init__(self, outputs, name):
+        self.outputs = outputs
+        self.name = name
+
+    def __call__(self, module, inputs, output):
+        self.outputs[self.name] = output[0] if isinstance(output, tuple) else output
+
+
 class FeatureHook:
-    """Capture the outputs of named submodules during a forward pass (forward hooks).
+    """Capture the outputs of named submodules during forward passes (forward hooks).
 
     Used when a custom module returns only its output: ``feature_layer="name"``
-    names the layer whose output is the feature of ``F``.
+    names the layer whose output is the feature of ``F``. The nets register the hooks
+    once for a whole fit or prediction and read each forward's outputs with
+    :meth:`take`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+    names : sequence of str
+        Names of its submodules (as in ``module.named_modules()``).
     """
 
     def __init__(self, module, names):
+        self.names = tuple(names)
         self.outputs = {}
         self._handles = []
         modules = dict(module.named_modules())
-        for name in names:
+        for name in self.names:
             if name not in modules:
                 known = ", ".join(n for n in modules if n) or "none"
                 raise ValueError(f"The module has no submodule named {name!r}; its submodules: {known}.")
-            self._handles.append(modules[name].register_forward_hook(self._store(name)))
+            self._handles.append(modules[name].register_forward_hook(_Capture(self.outputs, name)))
 
-    def _store(self, name):
-        def hook(module, inputs, output):
-            self.outputs[name] = output[0] if isinstance(output, tuple) else output
+    def take(self):
+        """Return the outputs captured since the last call, and forget them.
 
-        return hook
+        Returns
+        -------
+        outputs : dict of str to Tensor
+            The last output of each hooked submodule (no tensor is kept here afterwards).
+        """
+        outputs = dict(self.outputs)
+        self.outputs.clear()
+        return outputs
 
     def remove(self):
         """Remove the hooks."""
         for h in self._handles:
             h.remove()
         self._handles = []
+        self.outputs.clear()
 
 
 def flatten_features(z):
     """Features as a 2-D tensor (rows x everything else)."""
     return z if z.ndim == 2 else z.reshape(z.shape[0], -1)
-
-
-def count_outputs(out):
-    """Width of a module output (first element of a tuple)."""
-    out = out[0] if isinstance(out, tuple) else out
-    return 1 if out.ndim == 1 else int(torch.tensor(out.shape[1:]).prod())

@@ -1,4 +1,4 @@
-"""The domain-aware skorch base: dataset, balanced batches, validation split, base nets."""
+"""The domain-aware skorch net: the domain contract, seeded balanced training, the loss hooks."""
 
 import textwrap
 import warnings
@@ -8,253 +8,25 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.utils import to_numpy, to_tensor
 
-from .._base import DomainRequestMixin, masked_score
+from .._base import DomainRequestMixin
 from ..utils._domains import DomainWarning, check_domains
+from ._batch import DomainBatch
+from ._data import BalancedDomainBatches, DomainBatches, DomainDataset, labeled_rows
 from ._modules import DomainMLP, FeatureHook, flatten_features
 
-__all__ = [
-    "DomainDataset",
-    "DomainBatches",
-    "BalancedDomainBatches",
-    "LabeledValidSplit",
-    "DomainNet",
-    "DomainClassifierMixin",
-    "DomainRegressorMixin",
-    "labeled_score",
-]
+__all__ = ["DomainNet"]
 
 
-class DomainDataset(torch.utils.data.Dataset):
-    """Rows of every domain as tensors: ``X`` (float32), ``y``, ``sample_domain``, extras.
-
-    A batch is ``({"X": X[idx], "sample_domain": sd[idx], **extras[idx]}, y[idx])``, so
-    ``sample_domain`` is split with its rows. Data are converted once, here, and stay
-    on the host; the net moves each batch to its device.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-        Features (converted to float32).
-    y : tensor of shape (n_samples,) or None
-        Encoded labels: int64 with ``-1`` for masked rows (classification), float32
-        with NaN for masked rows (regression); ``None`` for prediction.
-    sample_domain : array-like of int of shape (n_samples,) or None
-        Domain ids; ``None`` marks every row as target (prediction).
-    extras : dict of str to tensor, default=None
-        Further per-row tensors carried in the batch dict (e.g. soft targets).
-    """
-
-    def __init__(self, X, y=None, sample_domain=None, extras=None):
-        self.X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-        n = self.X.shape[0]
-        self.y = y if y is None else torch.as_tensor(y)
-        sd = -np.ones(n, dtype=np.int64) if sample_domain is None else np.asarray(sample_domain)
-        self.sample_domain = torch.as_tensor(sd, dtype=torch.int64)
-        self.extras = dict(extras or {})
-
-    def __len__(self):
-        return self.X.shape[0]
-
-    def take(self, idx):
-        """The batch of rows ``idx``.
-
-        Parameters
-        ----------
-        idx : int64 Tensor or int
-            Row indices.
-
-        Returns
-        -------
-        Xi : dict of str to Tensor
-            ``{"X": ..., "sample_domain": ..., **extras}`` of those rows.
-        yi : Tensor or None
-            Their encoded labels.
-        """
-        Xi = {"X": self.X[idx], "sample_domain": self.sample_domain[idx]}
-        for k, v in self.extras.items():
-            Xi[k] = v[idx]
-        yi = None if self.y is None else self.y[idx]
-        return Xi, yi
-
-    def __getitem__(self, i):
-        Xi, yi = self.take(i)
-        return Xi, (torch.zeros(()) if yi is None else yi)
-
-    def subset(self, idx):
-        """A new dataset with the rows ``idx``.
-
-        Parameters
-        ----------
-        idx : array-like of int
-            Row indices.
-
-        Returns
-        -------
-        dataset : DomainDataset
-            Those rows.
-        """
-        idx = torch.as_tensor(np.asarray(idx), dtype=torch.int64)
-        return DomainDataset(
-            self.X[idx],
-            None if self.y is None else self.y[idx],
-            self.sample_domain[idx].numpy(),
-            {k: v[idx] for k, v in self.extras.items()},
-        )
-
-
-def _as_domain_dataset(dataset):
-    """A :class:`DomainDataset` from one, or from a ``torch.utils.data.Subset`` of one."""
-    if isinstance(dataset, DomainDataset):
-        return dataset
-    if isinstance(dataset, torch.utils.data.Subset) and isinstance(dataset.dataset, DomainDataset):
-        return dataset.dataset.subset(dataset.indices)
-    raise TypeError(
-        f"Expected a DomainDataset (or a Subset of one), got {type(dataset).__name__}; "
-        "pass arrays to fit and let the net build its dataset."
+def _no_flavour(net):
+    return NotImplementedError(
+        f"{type(net).__name__} has no task flavour: mix in DomainClassifierMixin or DomainRegressorMixin."
     )
-
-
-class DomainBatches:
-    """Mini-batches of a :class:`DomainDataset` in row order (prediction, validation).
-
-    Parameters
-    ----------
-    dataset : DomainDataset or Subset of one
-        The rows.
-    batch_size : int, default=128
-        Rows per batch.
-    shuffle : bool, default=False
-        Shuffle the rows every epoch (with ``generator``).
-    generator : torch.Generator, default=None
-        Random source of the shuffle (the net passes its seeded one).
-    """
-
-    def __init__(self, dataset, batch_size=128, shuffle=False, generator=None):
-        self.dataset = _as_domain_dataset(dataset)
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.generator = generator
-
-    def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
-
-    def _order(self, n):
-        if self.shuffle:
-            return torch.randperm(n, generator=self.generator)
-        return torch.arange(n)
-
-    def __iter__(self):
-        order = self._order(len(self.dataset))
-        for start in range(0, len(order), self.batch_size):
-            yield self.dataset.take(order[start : start + self.batch_size])
-
-
-class BalancedDomainBatches(DomainBatches):
-    """Training batches with both domains: ``batch_size`` source + ``batch_size`` target rows.
-
-    Source and target rows are drawn independently, each domain shuffled every
-    epoch; an epoch is one pass over the larger domain, and the smaller one is
-    cycled (reshuffled at each pass). With one domain only (no target rows, or
-    ``balanced=False``) batches are plain shuffled batches of ``batch_size`` rows.
-
-    Parameters
-    ----------
-    dataset : DomainDataset or Subset of one
-        The rows.
-    batch_size : int, default=128
-        Rows per domain and batch.
-    balanced : bool, default=True
-        Draw source and target halves separately.
-    shuffle : bool, default=True
-        Shuffle (used when the batches are not balanced).
-    generator : torch.Generator, default=None
-        Random source (the net passes its seeded one).
-    """
-
-    def __init__(self, dataset, batch_size=128, balanced=True, shuffle=True, generator=None):
-        super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
-        sd = self.dataset.sample_domain
-        self._source = torch.nonzero(sd >= 0).squeeze(1)
-        self._target = torch.nonzero(sd < 0).squeeze(1)
-        self.balanced = bool(balanced) and len(self._source) > 0 and len(self._target) > 0
-
-    def __len__(self):
-        if not self.balanced:
-            return super().__len__()
-        return -(-max(len(self._source), len(self._target)) // self.batch_size)
-
-    def _stream(self, rows, length):
-        """``length`` rows of ``rows``: passes of fresh permutations, concatenated."""
-        parts, total = [], 0
-        while total < length:
-            parts.append(rows[torch.randperm(len(rows), generator=self.generator)])
-            total += len(rows)
-        return torch.cat(parts)[:length]
-
-    def __iter__(self):
-        if not self.balanced:
-            yield from super().__iter__()
-            return
-        n = max(len(self._source), len(self._target))
-        src, tgt = self._stream(self._source, n), self._stream(self._target, n)
-        bs = self.batch_size
-        for start in range(0, n, bs):
-            yield self.dataset.take(torch.cat([src[start : start + bs], tgt[start : start + bs]]))
-
-
-class LabeledValidSplit:
-    """Hold out a fraction of the *labeled* rows for validation; every unlabeled row trains.
-
-    ``valid_loss`` is then the task loss on held-out labeled rows (source and labeled
-    target), while all target rows keep serving the adaptation term.
-
-    Parameters
-    ----------
-    fraction : float, default=0.2
-        Fraction of the labeled rows held out (at least one row).
-    stratified : bool, default=True
-        Stratify by class (classification).
-    random_state : int, default=0
-        Seeds the split.
-    """
-
-    def __init__(self, fraction=0.2, stratified=True, random_state=0):
-        self.fraction = fraction
-        self.stratified = stratified
-        self.random_state = random_state
-
-    def __call__(self, dataset, y=None, **kwargs):
-        from sklearn.model_selection import train_test_split
-
-        if not 0.0 < self.fraction < 1.0:
-            raise ValueError(f"fraction must be in (0, 1); got {self.fraction!r}.")
-        ds = _as_domain_dataset(dataset)
-        y = ds.y.numpy()
-        labeled = ~np.isnan(y) if y.dtype.kind == "f" else y >= 0
-        rows = np.flatnonzero(labeled)
-        strat = y[rows] if (self.stratified and y.dtype.kind != "f") else None
-        n_valid = max(1, int(round(self.fraction * rows.size)))
-        if rows.size - n_valid < 1:
-            raise ValueError(f"LabeledValidSplit needs at least 2 labeled rows; got {rows.size}.")
-        try:
-            train, valid = train_test_split(
-                rows, test_size=n_valid, stratify=strat, random_state=self.random_state
-            )
-        except ValueError:  # a class too small to stratify
-            train, valid = train_test_split(rows, test_size=n_valid, random_state=self.random_state)
-        train = np.sort(np.concatenate([train, np.flatnonzero(~labeled)]))
-        return ds.subset(train), ds.subset(np.sort(valid))
-
-    def __repr__(self):
-        return f"LabeledValidSplit(fraction={self.fraction}, stratified={self.stratified})"
 
 
 def _resolve_device(device):
@@ -262,6 +34,13 @@ def _resolve_device(device):
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
 
+
+_MODULE_PARAM_DOC = r"""module : torch module class or instance, default=DomainMLP
+    The network ``C(F(x))``. Its ``forward`` returns ``(output, features)``, or only
+    the output when ``feature_layer`` names the submodule whose output is ``F(x)``.
+    The default MLP takes ``module__hidden_units`` (default ``(64, 128, 64)``) and
+    ``module__dropout``; its input / output widths come from the data.
+"""
 
 _NET_PARAMS_DOC = r"""criterion : torch loss class, default=None
     Per-row task loss :math:`\ell`; ``None`` is cross-entropy (classifier) / squared
@@ -314,15 +93,17 @@ class DomainNet(DomainRequestMixin, NeuralNet):
     concrete net also mixes in :class:`DomainClassifierMixin` or
     :class:`DomainRegressorMixin`.
 
+    The loss hooks share one signature, ``hook(y_pred, y_true, X, batch)``: the
+    output of :meth:`infer`, the encoded labels (host), the batch dict, and a
+    :class:`DomainBatch` (row groups, their counts and float masks, the per-row task
+    loss, and a ``cache`` for tensors one hook computes and another reads). The
+    project's contributor guide (``CONTRIBUTING.md``, "The hook contract of the deep
+    nets") lists every hook a method may override.
+
     Parameters
     ----------
-    module : torch module class or instance, default=DomainMLP
-        The network ``C(F(x))``. Its ``forward`` returns ``(output, features)``, or only
-        the output when ``feature_layer`` names the submodule whose output is ``F(x)``.
-        The default MLP takes ``module__hidden_units`` (default ``(64, 128, 64)``) and
-        ``module__dropout``; its input / output widths come from the data.
 """
-        + textwrap.indent(_NET_PARAMS_DOC, "    ")
+        + textwrap.indent(_MODULE_PARAM_DOC + _NET_PARAMS_DOC, "    ")
         + r"""    **kwargs : dict
         Further skorch parameters: ``module__*``, ``optimizer__*``, ``callbacks``,
         ``warm_start``, ... (and the method's own, e.g. ``discriminator__*``).
@@ -355,10 +136,10 @@ class DomainNet(DomainRequestMixin, NeuralNet):
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.deep import DomainClassifierMixin, DomainNet
     >>> class MeanMatching(DomainClassifierMixin, DomainNet):
-    ...     def adaptation_loss(self, y_pred, y_cpu, b, X):
+    ...     def adaptation_loss(self, y_pred, y_true, X, batch):
     ...         Z = y_pred[1]
-    ...         mean_s = (Z * b.w_source[:, None]).sum(0) / b.n_source
-    ...         mean_t = (Z * b.w_target[:, None]).sum(0) / b.n_target
+    ...         mean_s = (Z * batch.w_source[:, None]).sum(0) / batch.n_source
+    ...         mean_t = (Z * batch.w_target[:, None]).sum(0) / batch.n_target
     ...         return ((mean_s - mean_t) ** 2).sum()
     >>> X, y, sd = make_domain_shift(100, 100, random_state=0)
     >>> net = MeanMatching(max_epochs=2, random_state=0).fit(X, y, sample_domain=sd)
@@ -514,7 +295,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """Widths of the feature layers, from a forward pass on two zero rows (eval mode)."""
         was = self.module_.training
         self.module_.eval()
-        with torch.no_grad():
+        with torch.no_grad(), self._hooked():
             x = torch.zeros(2, self.n_features_in_, device=self.device)
             out = self._forward_module(x)
         self.module_.train(was)
@@ -527,28 +308,50 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """Names of further layers whose outputs follow the feature in ``infer``'s tuple."""
         return []
 
+    def _hooked_layers(self):
+        """Names of the submodules read through forward hooks (``feature_layer``, extra layers)."""
+        names = [self.feature_layer, *self._extra_layers()]
+        return [n for n in names if n is not None and n != "output"]
+
+    @contextmanager
+    def _hooked(self):
+        """Register the forward hooks of the hooked layers once, for a whole fit or prediction.
+
+        Nested uses share the hooks; they are removed when the outermost use ends.
+        """
+        names = self._hooked_layers()
+        if not names or getattr(self, "_hook", None) is not None:
+            yield
+            return
+        self._hook = FeatureHook(self.module_, names)
+        try:
+            yield
+        finally:
+            self._hook.remove()
+            self._hook = None
+
     def _forward_module(self, X):
         """``(output, feature, *extra)`` of the module on a tensor ``X``.
 
         The feature is the module's second output, or the output of the submodule
         named by ``feature_layer`` (a forward hook); it is absent when neither exists.
-        Extra layers (``_extra_layers``) are hooked submodules, or ``"output"``.
+        Extra layers (``_extra_layers``) are hooked submodules, or ``"output"``. The
+        hooks are those of the running fit or prediction (:meth:`_hooked`); a forward
+        outside one registers them for this call only.
         """
+        if self._hooked_layers() and getattr(self, "_hook", None) is None:
+            with self._hooked():
+                return self._forward_module(X)
         extra = self._extra_layers()
-        names = [n for n in [self.feature_layer, *extra] if n is not None and n != "output"]
-        hook = FeatureHook(self.module_, names) if names else None
-        try:
-            out = self.module_(X)
-        finally:
-            if hook is not None:
-                hook.remove()
+        out = self.module_(X)
+        taken = self._hook.take() if self._hooked_layers() else {}
         if isinstance(out, (tuple, list)):
             out, feats = out[0], [flatten_features(f) for f in out[1:2]]
         else:
             feats = []
         if self.feature_layer is not None:
-            feats = [flatten_features(hook.outputs[self.feature_layer])]
-        more = [out if n == "output" else flatten_features(hook.outputs[n]) for n in extra]
+            feats = [flatten_features(taken[self.feature_layer])]
+        more = [out if n == "output" else flatten_features(taken[n]) for n in extra]
         return (out, *feats, *more)
 
     def infer(self, x, **fit_params):
@@ -628,8 +431,9 @@ class DomainNet(DomainRequestMixin, NeuralNet):
     def _n_outputs(self):
         return 1
 
-    def _encode_y(self, y, labeled):
-        raise NotImplementedError
+    def _encode_y(self, y, labeled, reset):
+        """Encoded labels as a tensor (the flavour mixins implement it)."""
+        raise _no_flavour(self)
 
     def _check_fit_data(self, X, y, sample_domain, reset):
         data = check_domains(
@@ -651,7 +455,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return False
 
     def _extras(self, data):
-        """Further per-row tensors for the dataset (soft targets, ...)."""
+        """Further per-row tensors for the dataset (soft targets, ...), from the checked ``data``."""
         return {}
 
     def _fit(self, X, y, sample_domain, *, reset):
@@ -674,7 +478,8 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             if reset:
                 self.initialize()
             self._terms = {}
-            NeuralNet.partial_fit(self, dataset, None, _routing_method="fit")
+            with self._hooked():
+                NeuralNet.partial_fit(self, dataset, None, _routing_method="fit")
         return self
 
     def fit(self, X, y, sample_domain=None):
@@ -719,12 +524,10 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return self._fit(X, y, sample_domain, reset=not self.initialized_)
 
     # ------------------------------------------------------------------ losses
-    def _labeled(self, y):
-        return y >= 0
 
     def _row_task_loss(self, out, y):
-        """Per-row task loss, masked rows filled with a harmless label."""
-        raise NotImplementedError
+        """Per-row task loss, masked rows filled with a harmless label (the flavour mixins implement it)."""
+        raise _no_flavour(self)
 
     def _log_term(self, name, value):
         """Keep a loss term of this batch (written to ``history`` at the epoch's end, one sync)."""
@@ -741,8 +544,10 @@ class DomainNet(DomainRequestMixin, NeuralNet):
 
         :math:`\mathcal{L}_{\mathrm{CLF}}` from :meth:`task_loss` and
         :math:`\mathcal{L}_{\mathrm{DA}}` from :meth:`adaptation_loss`, the latter only
-        on a batch holding source and target rows of a fit with target rows. Outside
-        training (validation), the mean task loss over the labeled rows of the batch.
+        on a batch holding source and target rows of a fit with target rows. Both hooks
+        receive ``(y_pred, y_true, X, batch)``, ``batch`` the :class:`DomainBatch` built
+        here (with the per-row task loss). Outside training (validation), the mean task
+        loss over the labeled rows of the batch.
 
         Parameters
         ----------
@@ -761,26 +566,23 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             The scalar loss.
         """
         out = y_pred[0] if isinstance(y_pred, tuple) else y_pred
-        y_cpu = y_true
-        labeled_cpu = self._labeled(y_cpu)
+        labeled_cpu = labeled_rows(y_true, self._task)
         dev = out.device
-        rows = self._row_task_loss(out, y_cpu.to(dev, non_blocking=True))
+        rows = self._row_task_loss(out, y_true.to(dev, non_blocking=True))
         if not training:
             w = labeled_cpu.to(dev, dtype=rows.dtype)
             return (rows * w).sum() / max(int(labeled_cpu.sum()), 1)
-        sd = X["sample_domain"]
-        b = _BatchMasks(sd, labeled_cpu, dev, rows.dtype)
-        task = self.task_loss(rows, b, y_pred, y_cpu, X)
+        batch = DomainBatch(X["sample_domain"], labeled_cpu, dev, rows.dtype, row_loss=rows)
+        task = self.task_loss(y_pred, y_true, X, batch)
         self._log_term("train_loss_task", task)
         loss = task
-        if b.n_source and b.n_target and self.has_target_:
-            adapt = self.adaptation_loss(y_pred, y_cpu, b, X)
+        if batch.n_source and batch.n_target and self.has_target_:
+            adapt = self.adaptation_loss(y_pred, y_true, X, batch)
             if adapt is not None:
                 loss = loss + adapt
-        self._train_step_count += 1
         return loss
 
-    def task_loss(self, rows, b, y_pred, y_cpu, X):
+    def task_loss(self, y_pred, y_true, X, batch):
         r"""Task term of a training batch: the mean loss of its labeled rows, per domain.
 
         .. math::
@@ -789,56 +591,49 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             + \mathbb{E}_{(x_l, y_l) \sim T_L}[\ell(C(F(x_l)), y_l)],
 
         each expectation the mean over its own rows of the batch (the second one skipped
-        when the batch has no labeled target row).
+        when the batch has no labeled target row), :math:`\ell` the per-row loss
+        ``batch.row_loss``.
 
         Parameters
         ----------
-        rows : Tensor of shape (n_rows,)
-            Per-row task loss :math:`\ell(C(F(x_i)), y_i)` on the device (masked rows
-            hold a value computed on a placeholder label; they get weight 0).
-        b : object
-            The batch's row groups: float masks on the device ``w_source``,
-            ``w_target``, ``w_source_labeled``, ``w_target_labeled``, host boolean masks
-            ``source_cpu``, ``target_cpu``, ``labeled_cpu``, their counts (host ints)
-            ``n_source``, ``n_target``, ``n_source_labeled``, ``n_target_labeled``, and
-            ``device``.
         y_pred : tuple of Tensor
             :meth:`infer`'s output for the batch: ``(output, feature, *extra)``.
-        y_cpu : Tensor of shape (n_rows,)
+        y_true : Tensor of shape (n_rows,)
             Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
         X : dict of str to Tensor
             The batch dict (``"X"``, ``"sample_domain"`` and the extras).
+        batch : DomainBatch
+            The batch's row groups (host masks and counts, float masks on the device),
+            its per-row task loss ``batch.row_loss`` and the hooks' shared ``batch.cache``.
 
         Returns
         -------
         loss : Tensor
             The scalar :math:`\mathcal{L}_{\mathrm{CLF}}`.
         """
-        loss = (rows * b.w_source_labeled).sum() / max(b.n_source_labeled, 1)
-        if b.n_target_labeled:
-            loss = loss + (rows * b.w_target_labeled).sum() / b.n_target_labeled
+        loss = batch.mean(batch.row_loss, "source_labeled")
+        if batch.n_target_labeled:
+            loss = loss + batch.mean(batch.row_loss, "target_labeled")
         return loss
 
-    def adaptation_loss(self, y_pred, y_cpu, b, X):
+    def adaptation_loss(self, y_pred, y_true, X, batch):
         r"""The method's adaptation term :math:`\mathcal{L}_{\mathrm{DA}}` for a batch with both domains.
 
         The base net adapts nothing; a method overrides this hook. It is called on
-        training batches holding source and target rows only.
+        training batches holding source and target rows only, after :meth:`task_loss`
+        on the same ``batch``.
 
         Parameters
         ----------
         y_pred : tuple of Tensor
             :meth:`infer`'s output for the batch: ``(output, feature, *extra)``.
-        y_cpu : Tensor of shape (n_rows,)
+        y_true : Tensor of shape (n_rows,)
             Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
-        b : object
-            The batch's row groups: float masks on the device ``w_source``,
-            ``w_target``, ``w_source_labeled``, ``w_target_labeled``, host boolean masks
-            ``source_cpu``, ``target_cpu``, ``labeled_cpu``, their counts (host ints)
-            ``n_source``, ``n_target``, ``n_source_labeled``, ``n_target_labeled``, and
-            ``device``.
         X : dict of str to Tensor
             The batch dict (``"X"``, ``"sample_domain"`` and the extras).
+        batch : DomainBatch
+            The batch's row groups (host masks and counts, float masks on the device),
+            its per-row task loss ``batch.row_loss`` and the hooks' shared ``batch.cache``.
 
         Returns
         -------
@@ -857,6 +652,24 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """
         total = max(self.max_epochs * getattr(self, "_batches_per_epoch", 1), 1)
         return min(self._train_step_count / total, 1.0)
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        """Count the training steps (the progress ``p`` of :meth:`progress`), as skorch's LRScheduler does.
+
+        Parameters
+        ----------
+        net : DomainNet
+            The net (skorch's callback signature: ``self``).
+        batch : tuple, default=None
+            The batch ``(Xi, yi)``.
+        training : bool, default=False
+            Whether the batch was a training step (only those are counted).
+        **kwargs : dict
+            Further arguments of skorch's ``on_batch_end`` (``loss``, ``y_pred``).
+        """
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+        if training:
+            self._train_step_count += 1
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         """Write the loss terms of the epoch's batches to ``history`` (batch values and epoch means).
@@ -906,7 +719,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         out : tuple of Tensor
             :meth:`infer`'s output for each batch, in row order.
         """
-        with self._on_device():
+        with self._on_device(), self._hooked():
             yield from super().forward_iter(X, training=training, device=device)
 
     def embed(self, X):
@@ -926,6 +739,20 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         if not self.has_feature_:
             raise ValueError("The module returns no features: name its feature layer with feature_layer=.")
         return np.concatenate([to_numpy(out[1]) for out in self.forward_iter(X)])
+
+    def __getstate__(self):
+        # a pickle taken during a fit (e.g. a checkpoint callback) leaves the module without
+        # the fit's forward hooks; they are put back on this net afterwards
+        hook = vars(self).get("_hook")
+        if hook is None:
+            return super().__getstate__()
+        hook.remove()
+        try:
+            state = super().__getstate__()
+        finally:
+            self._hook = FeatureHook(self.module_, hook.names)
+        state["_hook"] = None
+        return state
 
     def __setstate__(self, state):
         requested = state.get("device")
@@ -989,212 +816,3 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         tags.input_tags.sparse = False
         tags.target_tags.required = True
         return tags
-
-
-def labeled_score(net, X, y):
-    """Accuracy (classifier) or R² (regressor) on the labeled rows, for skorch's ``EpochScoring``.
-
-    skorch's scoring callbacks pass the validation dataset and the *encoded* labels of
-    its batches (``-1`` / NaN for masked rows); this decodes them and ignores masked rows:
-    ``EpochScoring(labeled_score, name="valid_acc", lower_is_better=False)``.
-
-    Parameters
-    ----------
-    net : DomainNet
-        The net being trained.
-    X : DomainDataset or array-like
-        Rows to score.
-    y : array-like of shape (n_samples,)
-        Encoded labels, as skorch collects them from the batches.
-
-    Returns
-    -------
-    score : float
-        The score over the labeled rows (NaN when there is none).
-    """
-    from .._base import task_score
-
-    y = np.asarray(y)
-    task = net._task
-    keep = ~np.isnan(y) if task == "regression" else y >= 0
-    if not keep.any():
-        return float("nan")
-    pred = np.asarray(net.predict(X))[keep]
-    y_true = y[keep] if task == "regression" else net.classes_[y[keep].astype(int)]
-    return task_score(y_true, pred, task)
-
-
-class _BatchMasks:
-    """Float masks of a batch's row groups on the device, and their counts (host ints, no sync)."""
-
-    def __init__(self, sd, labeled, device, dtype):
-        src = sd >= 0
-        tgt = ~src
-        self.n_source, self.n_target = int(src.sum()), int(tgt.sum())
-        self.n_source_labeled = int((src & labeled).sum())
-        self.n_target_labeled = int((tgt & labeled).sum())
-        self.source_cpu, self.target_cpu, self.labeled_cpu = src, tgt, labeled
-
-        def put(mask):
-            return mask.to(device=device, dtype=dtype, non_blocking=True)
-
-        self.w_source, self.w_target = put(src), put(tgt)
-        self.w_source_labeled = put(src & labeled)
-        self.w_target_labeled = put(tgt & labeled)
-        self.device = device
-
-
-class DomainClassifierMixin(ClassifierMixin):
-    """Classifier flavour: ``classes_`` from the labeled rows, any label values, softmax outputs."""
-
-    _task = "classification"
-    _default_criterion = torch.nn.CrossEntropyLoss
-
-    def _n_outputs(self):
-        return len(self.classes_)
-
-    def _encode_y(self, y, labeled, reset):
-        if reset:
-            self.classes_ = np.unique(y[labeled])
-        enc = np.full(y.shape[0], -1, dtype=np.int64)
-        if labeled.any():
-            lab = y[labeled]
-            pos = np.searchsorted(self.classes_, lab)
-            pos = np.clip(pos, 0, len(self.classes_) - 1)
-            unknown = self.classes_[pos] != lab
-            if unknown.any():
-                raise ValueError(
-                    f"y holds labels unseen in the first fit: {np.unique(lab[unknown])!r}; "
-                    f"classes_ are {self.classes_!r}."
-                )
-            enc[labeled] = pos
-        return torch.as_tensor(enc)
-
-    def _labeled(self, y):
-        return y >= 0
-
-    def _row_task_loss(self, out, y):
-        return self.criterion_(out, y.clamp_min(0))
-
-    def _get_predict_nonlinearity(self):
-        return lambda z: torch.softmax(z, dim=1)
-
-    def predict_proba(self, X):
-        """Class probabilities (softmax of the head's logits).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (each treated as a target-domain row).
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``, rows in input order.
-        """
-        X = self._validate_X(X)
-        return NeuralNet.predict_proba(self, X)
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (each treated as a target-domain row).
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``, in input order.
-        """
-        check_is_fitted(self, "n_features_in_")
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy on the labeled rows of ``y`` (masked rows ignored).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score.
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` marks unlabeled rows.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-
-        Returns
-        -------
-        score : float
-            Accuracy over the labeled rows.
-        """
-        return masked_score(self, "classification", self._validate_X(X), y, sample_weight)
-
-
-class DomainRegressorMixin(RegressorMixin):
-    """Regressor flavour: one output, squared error, NaN-masked targets."""
-
-    _task = "regression"
-    _default_criterion = torch.nn.MSELoss
-
-    def _n_outputs(self):
-        return 1
-
-    def _encode_y(self, y, labeled, reset):
-        return torch.as_tensor(np.asarray(y, dtype=np.float32))
-
-    def _labeled(self, y):
-        return ~torch.isnan(y)
-
-    def _row_task_loss(self, out, y):
-        out = out.reshape(out.shape[0], -1)[:, 0]
-        return self.criterion_(out, torch.nan_to_num(y, nan=0.0))
-
-    def _get_predict_nonlinearity(self):
-        return lambda z: z
-
-    @available_if(lambda self: False)
-    def predict_proba(self, X):
-        """Not available for a regressor (use ``predict``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Unused: accessing the method raises ``AttributeError``.
-        """
-
-    def predict(self, X):
-        """Predicted values.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (each treated as a target-domain row).
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions, in input order.
-        """
-        X = self._validate_X(X)
-        out = NeuralNet.predict_proba(self, X)
-        return out.reshape(out.shape[0], -1)[:, 0].astype(np.float64)
-
-    def score(self, X, y, sample_weight=None):
-        """R² on the labeled rows of ``y`` (NaN rows ignored).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score.
-        y : array-like of shape (n_samples,)
-            Targets; NaN marks unlabeled rows.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-
-        Returns
-        -------
-        score : float
-            R² over the labeled rows.
-        """
-        return masked_score(self, "regression", self._validate_X(X), y, sample_weight)

@@ -1,0 +1,177 @@
+"""The hook contract of the deep nets: DomainBatch, labeled_rows, the step counter, forward hooks."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+import skdomain.deep._net as net_module
+from skdomain.datasets import make_domain_shift
+from skdomain.deep import (
+    DANNClassifier,
+    DANNRegressor,
+    DomainBatch,
+    DomainClassifierMixin,
+    DomainNet,
+    LabeledValidSplit,
+    dann_lambda,
+)
+from skdomain.deep._data import labeled_rows
+
+SMALL = dict(max_epochs=3, batch_size=16, module__hidden_units=(16,), random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_domain_shift(60, 40, n_target_labeled=6, random_state=0)
+
+
+def test_domain_batch_groups_counts_and_means():
+    sd = torch.tensor([0, 3, 0, -1, -2, -1])
+    labeled = torch.tensor([True, True, True, False, True, False])
+    b = DomainBatch(sd, labeled, "cpu", torch.float64, row_loss=torch.arange(6.0))
+    assert (b.n_source, b.n_target, b.n_source_labeled, b.n_target_labeled) == (3, 3, 3, 1)
+    np.testing.assert_array_equal(b.w_target_labeled.numpy(), [0, 0, 0, 0, 1, 0])
+    assert b.w_source.dtype == torch.float64 and b.cache == {}
+    v = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype=torch.float64)
+    # each group's mean, against indexing on the host
+    for group, mask in [
+        ("source", sd >= 0),
+        ("target", sd < 0),
+        ("source_labeled", (sd >= 0) & labeled),
+        ("target_labeled", (sd < 0) & labeled),
+    ]:
+        assert float(b.mean(v, group)) == pytest.approx(float(v[mask].mean()))
+    empty = DomainBatch(torch.tensor([0, 1]), torch.tensor([True, True]), "cpu", torch.float32)
+    assert float(empty.mean(torch.ones(2), "target")) == 0.0  # a group without rows adds 0
+    with pytest.raises(ValueError, match="group must be one of"):
+        b.mean(v, "labeled")
+
+
+def test_labeled_rows_one_rule_for_numpy_and_torch():
+    cls = np.array([0, -1, 2, -1])
+    reg = np.array([0.5, np.nan, -1.0, np.nan], dtype=np.float32)
+    for y, expected in [(cls, [1, 0, 1, 0]), (reg, [1, 0, 1, 0])]:
+        np.testing.assert_array_equal(labeled_rows(y), np.asarray(expected, bool))
+        np.testing.assert_array_equal(labeled_rows(torch.as_tensor(y)).numpy(), np.asarray(expected, bool))
+    # -1.0 is a value, not a mask, for a regression target; the task can be said explicitly
+    np.testing.assert_array_equal(labeled_rows(reg, "regression"), [1, 0, 1, 0])
+    np.testing.assert_array_equal(labeled_rows(cls.astype(float), "classification"), [1, 0, 1, 0])
+
+
+class _Recorder(DomainClassifierMixin, DomainNet):
+    """Records what the two loss hooks receive."""
+
+    def task_loss(self, y_pred, y_true, X, batch):
+        self.calls_.append(("task", y_pred, y_true, X, batch))
+        batch.cache["token"] = len(self.calls_)
+        return super().task_loss(y_pred, y_true, X, batch)
+
+    def adaptation_loss(self, y_pred, y_true, X, batch):
+        self.calls_.append(("adapt", y_pred, y_true, X, batch))
+        return y_pred[1].pow(2).mean() * 0.0
+
+
+def test_both_hooks_get_the_same_objects_in_one_order(data):
+    X, y, sd = data
+    net = _Recorder(max_epochs=1, batch_size=16, module__hidden_units=(8,), random_state=0)
+    net.calls_ = []
+    net.fit(X, y, sample_domain=sd)
+    assert [c[0] for c in net.calls_[:2]] == ["task", "adapt"]
+    (_, p1, y1, X1, b1), (_, p2, y2, X2, b2) = net.calls_[:2]
+    assert p1 is p2 and y1 is y2 and X1 is X2 and b1 is b2  # one batch, one DomainBatch
+    assert isinstance(b1, DomainBatch) and b1.cache["token"] == 1  # what task_loss kept
+    assert b1.row_loss.shape == y1.shape and set(X1) == {"X", "sample_domain"}
+    assert b1.n_source + b1.n_target == len(y1)
+
+
+def test_step_counter_advances_after_each_training_batch_only(data):
+    X, y, sd = data
+    net = DANNClassifier(**SMALL, train_split=LabeledValidSplit(0.25)).fit(X, y, sample_domain=sd)
+    per_epoch = net.history[-1]["train_batch_count"]
+    assert net.history[-1]["valid_batch_count"] > 0  # validation batches ran, and were not counted
+    assert net._train_step_count == SMALL["max_epochs"] * per_epoch
+    assert net.progress() == 1.0
+    # lambda_p of batch k is the schedule at p = k / total: the counter moves after the batch
+    lam = [b["lambda_p"] for epoch in net.history for b in epoch["batches"] if "train_loss" in b]
+    total = SMALL["max_epochs"] * per_epoch
+    assert len(lam) == total
+    np.testing.assert_allclose(lam, [dann_lambda(k / total, net.grl_gamma) for k in range(total)])
+
+
+class _Hidden(torch.nn.Module):
+    """A module that returns only its output: features read through a forward hook."""
+
+    def __init__(self, n_in=2):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Linear(n_in, 8), torch.nn.ReLU())
+        self.head = torch.nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+def _hook_counts(monkeypatch):
+    made = []
+
+    class Counting(net_module.FeatureHook):
+        def __init__(self, module, names):
+            made.append(tuple(names))
+            super().__init__(module, names)
+
+    monkeypatch.setattr(net_module, "FeatureHook", Counting)
+    return made
+
+
+def _n_hooks(module):
+    return sum(len(m._forward_hooks) for m in module.modules())
+
+
+def test_forward_hooks_are_registered_once_per_fit_and_prediction(data, monkeypatch):
+    X, y, sd = data
+    made = _hook_counts(monkeypatch)
+    net = DANNClassifier(module=_Hidden, module__n_in=X.shape[1], feature_layer="body", max_epochs=3)
+    net.set_params(batch_size=8, random_state=0).fit(X, y, sample_domain=sd)
+    batches = sum(e["train_batch_count"] for e in net.history)
+    assert batches >= 15 and made == [("body",), ("body",)]  # the width probe, then the whole fit
+    assert _n_hooks(net.module_) == 0  # nothing left on the module
+    net.predict_proba(X)
+    assert len(made) == 3 and _n_hooks(net.module_) == 0
+    assert net.embed(X).shape == (len(X), 8)
+
+
+class _PickleAtEpochEnd(Callback):
+    def initialize(self):
+        self.pickles = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.pickles.append(pickle.dumps(net))
+
+
+def test_a_pickle_taken_during_a_fit_carries_no_hook(data):
+    X, y, sd = data
+    cb = _PickleAtEpochEnd()
+    net = DANNClassifier(
+        module=_Hidden,
+        module__n_in=X.shape[1],
+        feature_layer="body",
+        callbacks=[cb],
+        max_epochs=2,
+        batch_size=16,
+        random_state=0,
+    ).fit(X, y, sample_domain=sd)
+    assert len(cb.pickles) == 2 and _n_hooks(net.module_) == 0
+    again = pickle.loads(cb.pickles[-1])  # taken at the last epoch's end: the final weights
+    assert _n_hooks(again.module_) == 0 and getattr(again, "_hook", None) is None
+    np.testing.assert_allclose(again.predict_proba(X), net.predict_proba(X), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(again.embed(X), net.embed(X), rtol=1e-6, atol=1e-7)
+
+
+def test_dann_regressor_has_no_gate_parameters():
+    params = DANNRegressor().get_params()
+    assert {"mu", "grl_lambda", "grl_gamma", "discriminator"} <= set(params)
+    assert not {"gate", "source_weight", "omega_clip"} & set(params)
+    assert {"gate", "source_weight", "omega_clip"} <= set(DANNClassifier().get_params())
