@@ -8,7 +8,7 @@ from skdomain.datasets import make_domain_shift
 from skdomain.deep import DANClassifier, DANRegressor, mk_mmd_torch, multiscale_gammas_torch
 from skdomain.metrics import median_sq_distance, mk_mmd, multiscale_gammas
 
-from .test_deep_dann import _domain_accuracy, _shifted
+from .test_dann import _domain_accuracy, _shifted
 
 
 @pytest.mark.parametrize("n_rows", [9, 10])  # odd and even pair counts: numpy's median interpolates
