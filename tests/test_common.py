@@ -1,28 +1,68 @@
-"""scikit-learn's generic checks, then the contract suite (DESIGN.md §2), on every estimator."""
+"""scikit-learn's generic checks, then the contract suite, on every estimator of the table.
 
+The estimators, their constructor arguments, expected failures and behaviour flags are the
+table of ``tests/conftest.py`` (``ESTIMATORS``), whose ``pytest_generate_tests`` gives the
+tests below their ``estimator`` (and ``entry``, its row). CONTRIBUTING.md, "Composing with
+scikit-learn and skorch", says what the contract suite covers; "Adding an estimator", how an
+estimator joins the table.
+"""
+
+import inspect
+import pathlib
 import pickle
 import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import clone, is_classifier, is_regressor
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    TransformerMixin,
+    clone,
+    is_classifier,
+    is_regressor,
+)
 
-from skdomain import LabeledOnly
 from skdomain.datasets import make_domain_shift
 from skdomain.utils import DomainWarning
 
-from ._estimators import (
-    all_estimators,
-    expected_failed_checks,
-    fit_is_order_invariant,
-    learns_from_target_labels,
-    pools_source_ids,
-)
+
+def test_every_public_estimator_is_in_the_table(check_api, estimator_table):
+    """A public class that looks like an estimator has a row, or is declared not an estimator.
+
+    Public: in the ``__all__`` of a package of ``docs/check_api.py``. Looks like an estimator:
+    subclasses scikit-learn's ``BaseEstimator`` or one of its estimator-type mixins.
+    """
+    estimators, not_estimators = estimator_table
+    public = {obj for obj in check_api.public_names().values() if inspect.isclass(obj)}
+    like = {
+        c for c in public if issubclass(c, (BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin))
+    }
+    missing = sorted(c.__name__ for c in like - estimators.keys() - not_estimators.keys())
+    assert not missing, (
+        f"public estimators in no suite: {missing}; add their rows to ESTIMATORS in tests/conftest.py"
+    )
+    stale = sorted(c.__name__ for c in (estimators.keys() | not_estimators.keys()) - like)
+    assert not stale, f"rows that name no public estimator: {stale}"
+    assert not estimators.keys() & not_estimators.keys()
+    assert all(isinstance(reason, str) and reason for reason in not_estimators.values())
 
 
-@parametrize_with_checks(all_estimators(), expected_failed_checks=expected_failed_checks)
+def test_every_row_is_complete(estimator_table):
+    """Each row builds instances, gives a reason per expected failure, and runs in a suite that exists."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    here = pathlib.Path(__file__).resolve().relative_to(root).as_posix()
+    for cls, entry in estimator_table[0].items():
+        assert entry.params and all(isinstance(p, dict) for p in entry.params), cls
+        assert all(name.startswith("check_") and reason for name, reason in entry.xfail.items()), cls
+        assert (root / entry.suite).is_file(), (cls, entry.suite)
+        if entry.suite != here:  # a suite of its own says why
+            assert entry.reason, cls
+
+
 def test_sklearn_compatible(estimator, check):
+    """scikit-learn's checks; the expected failures are the table's, each with its reason."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DomainWarning)
         check(estimator)
@@ -32,9 +72,9 @@ def _task(est):
     return "regression" if is_regressor(est) else "classification"
 
 
-def _data(est, n_source=60, n_target=50, n_target_labeled=None, seed=0):
+def _data(est, entry=None, n_source=60, n_target=50, n_target_labeled=None, seed=0):
     if n_target_labeled is None:  # a few labeled target rows where adaptation needs them
-        n_target_labeled = 8 if learns_from_target_labels(est) else 0
+        n_target_labeled = 8 if entry.learns_from_target_labels else 0
     return make_domain_shift(
         n_source,
         n_target,
@@ -52,21 +92,6 @@ def _output(est, X):
     if hasattr(est, "predict_proba"):
         return est.predict_proba(X)
     return est.predict(X)
-
-
-def _set_seed(est):
-    if "random_state" in est.get_params():
-        est.set_params(random_state=0)
-    return est
-
-
-ESTIMATORS = all_estimators()
-IDS = [repr(e) for e in ESTIMATORS]
-
-
-@pytest.fixture(params=ESTIMATORS, ids=IDS)
-def estimator(request):
-    return _set_seed(clone(request.param))
 
 
 def test_contract_masked_and_labeled_target_rows(estimator):
@@ -89,16 +114,16 @@ def test_contract_inferred_domains_equal_explicit(estimator):
     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
 
 
-def test_contract_multi_source_ids_pool(estimator):
+def test_contract_multi_source_ids_pool(estimator, entry):
     """Several source / target ids are accepted; most estimators pool them."""
-    X, y, sd, _ = _data(estimator)
+    X, y, sd, _ = _data(estimator, entry)
     multi = sd.copy()
     multi[(sd >= 0) & (np.arange(len(sd)) % 2 == 1)] = 1
     multi[(sd < 0) & (np.arange(len(sd)) % 3 == 0)] = -2
     a = _output(clone(estimator).fit(X, y, sample_domain=sd), X)
     est = clone(estimator).fit(X, y, sample_domain=multi)
     b = _output(est, X)
-    if not pools_source_ids(estimator):
+    if not entry.pools_source_ids:
         # one task per source id (dictionary transfer): a different model, one source model per id
         assert np.all(np.isfinite(b)) and b.shape == a.shape
         assert est.n_source_tasks_ == 2 and est.source_ids_.tolist() == [0, 1]
@@ -106,11 +131,11 @@ def test_contract_multi_source_ids_pool(estimator):
     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
 
 
-def test_contract_row_order_after_shuffle(estimator):
-    X, y, sd, _ = _data(estimator)
+def test_contract_row_order_after_shuffle(estimator, entry):
+    X, y, sd, _ = _data(estimator, entry)
     perm = np.random.RandomState(1).permutation(len(y))
     a = _output(clone(estimator).fit(X, y, sample_domain=sd), X)
-    if not fit_is_order_invariant(estimator):
+    if not entry.fit_is_order_invariant:
         # minibatch SGD: shuffled rows make other batches; predictions still follow input order
         est = clone(estimator).fit(X, y, sample_domain=sd)
         np.testing.assert_allclose(_output(est, X[perm]), a[perm], rtol=1e-5, atol=1e-6)
@@ -134,8 +159,8 @@ def test_contract_caller_arrays_untouched(estimator):
     assert pickle.dumps(est.get_params()) == params0
 
 
-def test_contract_clone_and_pickle_identical(estimator):
-    X, y, sd, _ = _data(estimator)
+def test_contract_clone_and_pickle_identical(estimator, entry):
+    X, y, sd, _ = _data(estimator, entry)
     est = clone(estimator).fit(X, y, sample_domain=sd)
     again = pickle.loads(pickle.dumps(est))
     # identical up to BLAS rounding (array alignment changes the kernel path)
@@ -148,8 +173,8 @@ def test_contract_clone_and_pickle_identical(estimator):
     )
 
 
-def test_contract_predict_needs_no_domain(estimator):
-    X, y, sd, _ = _data(estimator)
+def test_contract_predict_needs_no_domain(estimator, entry):
+    X, y, sd, _ = _data(estimator, entry)
     est = clone(estimator).fit(X, y, sample_domain=sd)
     # one target row alone, and target rows only: no sample_domain anywhere
     assert _output(est, X[-1:]).shape[0] == 1
@@ -166,11 +191,11 @@ def test_contract_score_counts_labeled_rows_only(estimator):
     assert est.score(X, y) == pytest.approx(est.score(X[lab], y_true[lab]))
 
 
-def test_contract_no_target_warns(estimator):
-    X, y, sd, y_true = _data(estimator)
+def test_contract_no_target_warns(estimator, entry):
+    X, y, sd, y_true = _data(estimator, entry)
     src = sd >= 0
-    if isinstance(estimator, LabeledOnly):
-        pytest.skip("LabeledOnly does not adapt: it does not warn")
+    if not entry.adapts:
+        pytest.skip(f"{type(estimator).__name__} does not adapt: it does not warn")
     with pytest.warns(DomainWarning, match="No target rows") as record:
         clone(estimator).fit(X[src], y[src])
     assert record[0].filename == __file__  # the warning points at the caller's line
@@ -187,33 +212,33 @@ def test_contract_no_target_warns(estimator):
     ],
     ids=["float", "2d", "length", "scalar", "no-source"],
 )
-def test_contract_bad_sample_domain(estimator, bad_domain, match):
-    X, y, sd, _ = _data(estimator)
+def test_contract_bad_sample_domain(estimator, entry, bad_domain, match):
+    X, y, sd, _ = _data(estimator, entry)
     est = clone(estimator)
     with pytest.raises(ValueError, match=match):
         est.fit(X, y, sample_domain=bad_domain(sd))
 
 
-def test_contract_masked_source_label_is_an_error(estimator):
-    X, y, sd, _ = _data(estimator)
+def test_contract_masked_source_label_is_an_error(estimator, entry):
+    X, y, sd, _ = _data(estimator, entry)
     y = y.copy()
     y[0] = np.nan if _task(estimator) == "regression" else -1
     with pytest.raises(ValueError, match="source row"):
         clone(estimator).fit(X, y, sample_domain=sd)
 
 
-def test_contract_nan_in_X_is_an_error(estimator):
-    X, y, sd, _ = _data(estimator)
+def test_contract_nan_in_X_is_an_error(estimator, entry):
+    X, y, sd, _ = _data(estimator, entry)
     X = X.copy()
     X[3, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         clone(estimator).fit(X, y, sample_domain=sd)
 
 
-def test_contract_classifiers_expose_classes(estimator):
+def test_contract_classifiers_expose_classes(estimator, entry):
     if not is_classifier(estimator):
         pytest.skip("classifiers only")
-    X, y, sd, _ = _data(estimator)
+    X, y, sd, _ = _data(estimator, entry)
     est = clone(estimator).fit(X, y, sample_domain=sd)
     assert -1 not in est.classes_
     np.testing.assert_array_equal(est.classes_, np.unique(y[sd >= 0]))

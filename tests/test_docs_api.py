@@ -1,19 +1,9 @@
 """The API reference documents every public name (docs/check_api.py, without Sphinx)."""
 
-import importlib.util
 import pathlib
 
-import pytest
-
-DOCS = pathlib.Path(__file__).parents[1] / "docs"
-
-
-@pytest.fixture(scope="module")
-def check_api():
-    spec = importlib.util.spec_from_file_location("check_api", DOCS / "check_api.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# check_api, docs/check_api.py imported from its file, is a fixture of tests/conftest.py
+# (tests/test_common.py walks the same public packages for the estimator table).
 
 
 def test_every_public_name_is_in_api_rst(check_api):

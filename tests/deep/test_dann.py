@@ -1,12 +1,11 @@
-"""DANN: gradient reversal, its schedule, the adversarial gradient, adaptation, the gate."""
+"""DANN: gradient reversal, its schedule, the adversarial gradient, the gate.
+
+Its gain over source-only training and its feature alignment: tests/test_adaptation_gains.py.
+"""
 
 import numpy as np
 import pytest
 import torch
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from skdomain.datasets import make_domain_shift
 from skdomain.deep import DANNClassifier, GatedDANNClassifier, dann_lambda, grad_reverse
@@ -74,43 +73,6 @@ def test_adversarial_term_reaches_the_feature_extractor(gate):
     assert d1.abs().max() > 1e-4  # D learns too
 
 
-def _shifted(n, seed, shift=1.5, d=4):
-    """Two Gaussian classes on feature 0; the target is translated by ``shift`` on features 0 and 1."""
-    rng = np.random.RandomState(seed)
-    ys, yt = rng.randint(0, 2, n), rng.randint(0, 2, n)
-    Xs, Xt = rng.normal(size=(n, d)), rng.normal(size=(n, d))
-    Xs[:, 0] += 2.0 * ys - 1.0
-    Xt[:, 0] += 2.0 * yt - 1.0 + shift
-    Xt[:, 1] += shift
-    X = np.vstack([Xs, Xt])
-    y = np.r_[ys, -np.ones(n, dtype=int)]
-    sd = np.r_[np.zeros(n, dtype=int), -np.ones(n, dtype=int)]
-    return X, y, sd, yt
-
-
-def _domain_accuracy(Z, sd):
-    """3-fold accuracy of a domain classifier on features (0.5 is chance)."""
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    return cross_val_score(clf, Z, sd < 0, cv=3).mean()
-
-
-def test_dann_beats_source_only_and_aligns_features():
-    """Over 3 seeds: target accuracy up, and a domain classifier on the features closer to chance.
-
-    Measured: source-only (mu=0) accuracy 0.578, domain accuracy 0.795; DANN 0.673, 0.768.
-    """
-    kw = dict(max_epochs=50, lr=5e-3, batch_size=32, module__hidden_units=(32, 16))
-    acc, dom = {0.0: [], 1.0: []}, {0.0: [], 1.0: []}
-    for seed in range(3):
-        X, y, sd, yt = _shifted(150, seed)
-        for mu in (0.0, 1.0):
-            net = DANNClassifier(mu=mu, random_state=seed, **kw).fit(X, y, sample_domain=sd)
-            acc[mu].append(np.mean(net.predict(X[sd < 0]) == yt))
-            dom[mu].append(_domain_accuracy(net.embed(X), sd))
-    assert np.mean(acc[1.0]) > np.mean(acc[0.0]) + 0.05
-    assert np.mean(dom[1.0]) < np.mean(dom[0.0]) - 0.01
-
-
 def test_gate_weights_are_finite_and_clipped():
     X, y, sd = make_domain_shift(60, 60, n_target_labeled=12, random_state=0)
     net = GatedDANNClassifier(
@@ -140,9 +102,9 @@ def test_gate_without_labeled_target_is_plain_dann():
     assert net._terms["train_loss_task"][0].item() == pytest.approx(ce.item(), rel=1e-6)
 
 
-def _perturbed(n, seed, eps=0.7, n_target_labeled=30):
-    """``_shifted``, a fraction ``eps`` of the source class-1 labels flipped to 0, some target labels."""
-    X, y, sd, yt = _shifted(n, seed)
+def _perturbed(shifted_blobs, n, seed, eps=0.7, n_target_labeled=30):
+    """``shifted_blobs``, a fraction ``eps`` of the source class-1 labels flipped to 0, some target labels."""
+    X, y, sd, yt = shifted_blobs(n, seed)
     rng = np.random.RandomState(seed + 7)
     ones = np.flatnonzero((sd >= 0) & (y == 1))
     y = y.copy()
@@ -151,7 +113,7 @@ def _perturbed(n, seed, eps=0.7, n_target_labeled=30):
     return X, y, sd, yt
 
 
-def test_gate_beats_plain_dann_on_a_perturbed_source():
+def test_gate_beats_plain_dann_on_a_perturbed_source(shifted_blobs):
     """70% of the source's class-1 labels flipped, 30 of 150 target rows labeled, 6 seeds.
 
     Measured accuracy on the unlabeled target rows: DANN 0.792, gated DANN 0.815 (the gain
@@ -160,7 +122,7 @@ def test_gate_beats_plain_dann_on_a_perturbed_source():
     kw = dict(max_epochs=50, lr=5e-3, batch_size=32, module__hidden_units=(32, 16))
     gain = []
     for seed in range(6):
-        X, y, sd, yt = _perturbed(150, seed)
+        X, y, sd, yt = _perturbed(shifted_blobs, 150, seed)
         scores = []
         for cls in (DANNClassifier, GatedDANNClassifier):
             net = cls(random_state=seed, **kw).fit(X, y, sample_domain=sd)

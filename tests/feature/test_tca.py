@@ -1,15 +1,13 @@
-"""TCA: the fast solvers against a dense generalized eigensolve, and its effect on a shift."""
+"""TCA: the fast solvers against a dense generalized eigensolve, and its effect on a shift.
 
-import warnings
+Its gain over source-only training (in a pipeline): tests/test_adaptation_gains.py.
+"""
 
 import numpy as np
 import pytest
 from scipy import linalg
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from skdomain import TCA, LabeledOnly
+from skdomain import TCA
 from skdomain.datasets import make_domain_shift
 from skdomain.metrics import kernel_matrix
 from skdomain.utils import DomainWarning
@@ -128,20 +126,3 @@ def test_eigenvalues_descending_and_components_normalised():
     W = tca.components_
     # w^T (KLK + mu I) w = I
     np.testing.assert_allclose(W.T @ (np.outer(u, u) + 3.0 * np.eye(n)) @ W, np.eye(5), atol=1e-8)
-
-
-def test_tca_pipeline_beats_source_only_on_covariate_shift():
-    gains = []
-    for seed in range(3):
-        X, y, sd, y_true = make_domain_shift(300, 300, random_state=seed, return_target_labels=True)
-        t = sd < 0
-        src = LogisticRegression().fit(X[~t], y[~t]).score(X[t], y_true[t])
-        pipe = make_pipeline(
-            StandardScaler(), TCA(n_components=5, random_state=0), LabeledOnly(LogisticRegression())
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", DomainWarning)  # the domains do reach TCA
-            pipe.fit(X, y, tca__sample_domain=sd)
-        gains.append(pipe.score(X[t], y_true[t]) - src)
-    # measured: +0.36, +0.30, +0.25 (source-only 0.58-0.69, TCA 0.92-0.94)
-    assert np.mean(gains) > 0.2 and min(gains) > 0.1

@@ -1,10 +1,11 @@
-"""KMM: constraints, reference solutions, failures, and its effect on a covariate shift."""
+"""KMM: constraints, reference solutions, failures, the density ratio it follows.
+
+Its gain over source-only training on a covariate shift: tests/test_adaptation_gains.py.
+"""
 
 import numpy as np
 import pytest
 from scipy import optimize, stats
-from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.metrics import mean_squared_error
 
 from skdomain import KMM
 from skdomain.datasets import make_domain_shift
@@ -172,29 +173,6 @@ def test_several_source_ids_share_one_weight_vector():
     b = KMM(B=5.0).fit(X, y, sample_domain=multi).weights_
     assert b.shape == ((sd >= 0).sum(),)
     np.testing.assert_allclose(a, b, atol=1e-8)
-
-
-def test_kmm_beats_source_only_on_covariate_shift():
-    gains = []
-    for seed in range(3):
-        X, y, sd, y_true = _data(n_source=300, n_target=300, seed=seed)
-        t = sd < 0
-        src = LogisticRegression().fit(X[~t], y[~t]).score(X[t], y_true[t])
-        kmm = KMM(LogisticRegression(), B=10.0).fit(X, y, sample_domain=sd).score(X[t], y_true[t])
-        gains.append(kmm - src)
-    # measured: +0.37, +0.34, +0.27 (source-only 0.58-0.69, KMM 0.95-0.96)
-    assert np.mean(gains) > 0.2 and min(gains) > 0.1
-
-
-def test_kmm_regressor_reduces_target_error():
-    """Shimodaira's shift: y = -x + x^3; reweighting helps a linear model on the target."""
-    X, y, sd, y_true = _data(n_source=300, n_target=300, seed=0, task="regression", n_features=1)
-    t = sd < 0
-    src = LinearRegression().fit(X[~t], y[~t])
-    kmm = KMM(LinearRegression(), B=10.0).fit(X, y, sample_domain=sd)
-    err_src = mean_squared_error(y_true[t], src.predict(X[t]))
-    err_kmm = mean_squared_error(y_true[t], kmm.predict(X[t]))
-    assert err_kmm < 0.7 * err_src
 
 
 def test_compressed_factor_keeps_the_kernel_and_drops_tiny_directions():

@@ -1,0 +1,323 @@
+"""What the test modules share: the estimator table, fixtures and collection hooks.
+
+No test module imports another, nor this file: what they share is here, as fixtures.
+
+- ``ESTIMATORS``: every public estimator class, the instances the suites build from it
+  (constructor arguments), the scikit-learn checks it is expected to fail (with the
+  reason), its behaviour flags for the contract suite, and the module that runs its
+  suites. ``NOT_ESTIMATORS``: public classes that look like estimators but are not
+  (bases, mixins), with the reason. ``tests/test_common.py`` fails when a public
+  estimator is in neither (CONTRIBUTING.md, "Adding an estimator").
+- ``pytest_generate_tests``: in a suite module, a test that takes ``estimator`` and
+  ``check`` runs scikit-learn's checks (``parametrize_with_checks``) on the instances of
+  the rows of that module; a test that takes ``estimator`` alone runs on a fresh, seeded
+  clone of each (the contract suite), with ``entry``, the estimator's row, beside it.
+- ``check_api``: ``docs/check_api.py`` (the public packages and their ``__all__``).
+- ``shifted_blobs``, ``domain_accuracy``: the toy shift of the deep nets' adaptation tests
+  and the domain-classifier accuracy that measures feature alignment.
+
+The torch thread setting for the whole session is in the repository's root ``conftest.py``.
+"""
+
+import copy
+import functools
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdomain import KMM, TCA, LabeledOnly
+from skdomain.active import MMDQuerySelector
+from skdomain.deep import (
+    DANClassifier,
+    DANNClassifier,
+    DANNRegressor,
+    DANRegressor,
+    DistillationClassifier,
+    DomainClassifierMixin,
+    DomainNet,
+    DomainRegressorMixin,
+    GatedDANNClassifier,
+)
+from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# -- the estimator table --------------------------------------------------------------------------
+
+#: The module of the common suites: scikit-learn's checks, then the contract suite.
+COMMON_SUITE = "tests/test_common.py"
+
+CONTRACT_REASON = (
+    'label -1 is reserved for unlabeled rows (CONTRIBUTING.md, "The domain contract"): this check fits '
+    "{-1, 1} labels without domains, so -1 rows are read as unlabeled target rows"
+)
+SKORCH_INIT_REASON = (
+    "skorch's NeuralNet sets history_, initialized_ and virtual_params_ in __init__ "
+    '(skorch\'s design, CONTRIBUTING.md, "Composing with scikit-learn and skorch")'
+)
+FLOAT32_REASON = (
+    "float32 network: BLAS picks its kernels by batch size, so outputs on a subset of rows "
+    "differ from those on all rows at float32 rounding (~1e-7), above the check's atol"
+)
+
+# The selector queries an unlabeled target pool (masked target rows) and raises without
+# one; scikit-learn's generic data have no target rows, so every check that fits fails on
+# purpose. What those checks cover (pickle, clone, row order, dtypes, NaN, caller's arrays
+# untouched, n_features_in_) is tested in tests/active/test_mmd_query.py on contract data instead.
+NO_POOL = "fit needs an unlabeled target pool; generic check data have no target rows"
+FITTING_CHECKS = [
+    "check_fit_score_takes_y",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input",
+    "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit",
+    "check_estimators_dtypes",
+    "check_dtype_object",
+    "check_pipeline_consistency",
+    "check_estimators_nan_inf",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit2d_1sample",
+    "check_fit2d_1feature",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_fit2d_predict1d",
+]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How the suites test one public estimator class (its row of :data:`ESTIMATORS`).
+
+    Parameters
+    ----------
+    params : list of dict
+        Constructor arguments, one dict per instance the suites run on (a meta-estimator
+        with a classifier and with a regressor inside: two). Small and fast: the generic
+        checks use tiny data.
+    xfail : dict
+        ``{check_name: reason}``: scikit-learn checks expected to fail, each with the
+        reason (the domain contract or a dependency's design rules the check out).
+    fit_is_order_invariant : bool
+        A fit on shuffled rows gives the same model (minibatch SGD nets: no, the batches
+        differ; the contract suite then checks that predictions follow the input order).
+    pools_source_ids : bool
+        Several source ids are pooled into one source (dictionary transfer: no, one task
+        per id; the contract suite then checks one source model per id).
+    learns_from_target_labels : bool
+        Adaptation needs labeled target rows (dictionary transfer: without them it is a
+        ridge on the sources); the contract suite then gives it a few.
+    adapts : bool
+        The estimator adapts to a target domain, so it warns (``DomainWarning``) when a
+        fit has no target rows (``LabeledOnly``, a helper for pipelines: no).
+    suite : str
+        The module that runs its suites: :data:`COMMON_SUITE`, or its own (``reason``).
+    reason : str
+        Why it has a suite of its own (required then).
+    """
+
+    params: list
+    xfail: dict = field(default_factory=dict)
+    fit_is_order_invariant: bool = True
+    pools_source_ids: bool = True
+    learns_from_target_labels: bool = False
+    adapts: bool = True
+    suite: str = COMMON_SUITE
+    reason: str = ""
+
+
+# small, fast nets (few epochs, small MLP) that still pass scikit-learn's accuracy / R^2 checks
+_DEEP = dict(max_epochs=30, lr=1e-2, batch_size=32, module__hidden_units=(32, 32))
+_CLASSIFIER = {"check_classifiers_classes": CONTRACT_REASON}
+_NET = {"check_no_attributes_set_in_init": SKORCH_INIT_REASON}
+_NET_REGRESSOR = {**_NET, "check_methods_subset_invariance": FLOAT32_REASON}
+# minibatch SGD: the order of the rows makes the batches
+_SGD = dict(fit_is_order_invariant=False)
+
+ESTIMATORS = {
+    # check_classifiers_classes runs on the instance with a classifier inside only
+    KMM: Entry(
+        params=[dict(estimator=LogisticRegression(), B=10.0), dict(estimator=Ridge(), B=10.0)],
+        xfail=_CLASSIFIER,
+    ),
+    TCA: Entry(params=[dict(n_components=2)]),
+    LabeledOnly: Entry(
+        params=[dict(estimator=LogisticRegression()), dict(estimator=Ridge())],
+        xfail=_CLASSIFIER,
+        adapts=False,
+    ),
+    DictionaryTransferClassifier: Entry(
+        params=[dict(n_atoms=2)],
+        xfail=_CLASSIFIER,
+        pools_source_ids=False,
+        learns_from_target_labels=True,
+    ),
+    DictionaryTransferRegressor: Entry(
+        params=[dict(n_atoms=2)], pools_source_ids=False, learns_from_target_labels=True
+    ),
+    DANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
+    GatedDANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
+    DANNRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
+    DANClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
+    DANRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
+    DistillationClassifier: Entry(
+        params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
+    ),
+    MMDQuerySelector: Entry(
+        params=[dict(batch_size=1)],
+        xfail=dict.fromkeys(FITTING_CHECKS, NO_POOL),
+        suite="tests/active/test_mmd_query.py",
+        reason=(
+            "not a predictor: it returns a batch of target rows to label, and its fit needs an "
+            "unlabeled target pool, so the contract suite (predict / transform on target rows) "
+            "does not apply; the checks that need no fit run there, and its contract (pool, row "
+            "order, several ids, inferred domains, caller's arrays, clone / pickle, bad input) "
+            "is tested there on contract data"
+        ),
+    ),
+}
+
+#: Public classes that look like estimators (they subclass scikit-learn's ``BaseEstimator``
+#: or one of its estimator-type mixins) but are not estimators to test, with the reason.
+NOT_ESTIMATORS = {
+    DomainNet: (
+        "the base of the deep nets: no task flavour (DomainClassifierMixin / DomainRegressorMixin) "
+        "and no adaptation term; every concrete net has its row"
+    ),
+    DomainClassifierMixin: "a mixin (the classifier flavour of a DomainNet), not an estimator",
+    DomainRegressorMixin: "a mixin (the regressor flavour of a DomainNet), not an estimator",
+}
+
+
+def _label(cls, params):
+    """A test id for an instance: ``Class(arg=value,...)`` (no blanks)."""
+    args = ",".join(f"{k}={v!r}" for k, v in params.items())
+    return re.sub(r"\s", "", f"{cls.__name__}({args})")
+
+
+def _check_label(check):
+    """A test id for a scikit-learn check: its name, with the keyword arguments it is given."""
+    if isinstance(check, functools.partial):
+        kwargs = ",".join(f"{k}={v}" for k, v in check.keywords.items())
+        return f"{check.func.__name__}({kwargs})" if kwargs else check.func.__name__
+    return getattr(check, "__name__", None)
+
+
+def _expected_failed_checks(estimator):
+    return dict(ESTIMATORS[type(estimator)].xfail)
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrise a suite module's ``estimator`` tests with the instances of its rows."""
+    if "estimator" not in metafunc.fixturenames:
+        return
+    module = Path(metafunc.definition.path).resolve().relative_to(ROOT).as_posix()
+    instances, labels = [], {}
+    for cls, entry in ESTIMATORS.items():
+        if entry.suite != module:
+            continue
+        for params in entry.params:
+            estimator = cls(**copy.deepcopy(params))
+            instances.append(estimator)
+            labels[id(estimator)] = _label(cls, params)
+    if not instances:
+        return
+    if "check" in metafunc.fixturenames:  # scikit-learn's generic checks
+        argnames, argvalues = parametrize_with_checks(
+            instances, expected_failed_checks=_expected_failed_checks
+        ).args
+        metafunc.parametrize(
+            argnames, argvalues, ids=lambda value: labels.get(id(value)) or _check_label(value)
+        )
+    else:  # the contract suite: a fresh, seeded clone per test (the estimator fixture)
+        metafunc.parametrize("estimator", instances, ids=[labels[id(e)] for e in instances], indirect=True)
+
+
+@pytest.fixture
+def estimator(request):
+    """A fresh clone of an instance of the table, ``random_state=0`` where it has one."""
+    if not hasattr(request, "param"):
+        pytest.fail(
+            f"{request.node.nodeid}: 'estimator' is given only in the suite modules of the "
+            "estimator table (tests/conftest.py)"
+        )
+    estimator = clone(request.param)
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    return estimator
+
+
+@pytest.fixture
+def entry(estimator):
+    """The estimator's row of the table (its behaviour flags)."""
+    return ESTIMATORS[type(estimator)]
+
+
+@pytest.fixture(scope="session")
+def estimator_table():
+    """``(ESTIMATORS, NOT_ESTIMATORS)``."""
+    return ESTIMATORS, NOT_ESTIMATORS
+
+
+@pytest.fixture(scope="session")
+def check_api():
+    """``docs/check_api.py``, imported from its file (docs/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("check_api", ROOT / "docs" / "check_api.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- shared data and measures -------------------------------------------------------------------
+
+
+def _shifted_blobs(n, seed, shift=1.5, d=4):
+    """Two Gaussian classes on feature 0; the target is translated by ``shift`` on features 0 and 1."""
+    rng = np.random.RandomState(seed)
+    ys, yt = rng.randint(0, 2, n), rng.randint(0, 2, n)
+    Xs, Xt = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    Xs[:, 0] += 2.0 * ys - 1.0
+    Xt[:, 0] += 2.0 * yt - 1.0 + shift
+    Xt[:, 1] += shift
+    X = np.vstack([Xs, Xt])
+    y = np.r_[ys, -np.ones(n, dtype=int)]
+    sd = np.r_[np.zeros(n, dtype=int), -np.ones(n, dtype=int)]
+    return X, y, sd, yt
+
+
+def _domain_accuracy(Z, sd):
+    """3-fold accuracy of a domain classifier on features (0.5 is chance)."""
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return cross_val_score(clf, Z, sd < 0, cv=3).mean()
+
+
+@pytest.fixture(scope="session")
+def shifted_blobs():
+    """``shifted_blobs(n, seed, shift=1.5, d=4) -> X, y, sd, y_target``: ``n`` source + ``n`` target rows.
+
+    Two Gaussian classes on feature 0; the target is translated by ``shift`` on features 0
+    and 1, and all its labels are masked (``y == -1``); ``y_target`` holds them.
+    """
+    return _shifted_blobs
+
+
+@pytest.fixture(scope="session")
+def domain_accuracy():
+    """``domain_accuracy(Z, sd)``: 3-fold accuracy of a domain classifier on features (0.5 is chance)."""
+    return _domain_accuracy
