@@ -6,7 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import (
@@ -14,7 +13,7 @@ from .._base import (
     DomainRequestMixin,
     default_estimator,
     delegate_tags,
-    routing_on,
+    fit_weighted,
     task_of,
 )
 from ..exceptions import SolverError
@@ -84,27 +83,6 @@ def _compress_factor(Phi, rtol=_FACTOR_RTOL):
     below ``rtol`` change the objective by less than 1e-6 relative there.
     """
     return Phi @ leading_directions(Phi, rtol)[1]
-
-
-def _fit_weighted(estimator, X, y, sample_weight):
-    """Fit ``estimator`` with ``sample_weight``; for a Pipeline they reach its last step.
-
-    With metadata routing off the weights go as ``<last step>__sample_weight``;
-    with routing on, unset requests are set on the (cloned) pipeline's steps:
-    the last step requests ``sample_weight``, the earlier ones do not.
-    """
-    if not isinstance(estimator, Pipeline):
-        return estimator.fit(X, y, sample_weight=sample_weight)
-    last_name, last = estimator.steps[-1]
-    if not routing_on():
-        return estimator.fit(X, y, **{f"{last_name}__sample_weight": sample_weight})
-    for i, (_, step) in enumerate(estimator.steps):
-        if step is None or step == "passthrough" or not hasattr(step, "set_fit_request"):
-            continue
-        requests = step.get_metadata_routing().fit.requests
-        if "sample_weight" in requests and requests["sample_weight"] is None:
-            step.set_fit_request(sample_weight=i == len(estimator.steps) - 1)
-    return estimator.fit(X, y, sample_weight=sample_weight)
 
 
 class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
@@ -290,7 +268,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         sample_weight[d.target & d.labeled] = 1.0
         keep = d.labeled  # every source row (weight beta_i, possibly 0) and labeled target row
         self.estimator_ = clone(base)
-        _fit_weighted(self.estimator_, d.X[keep], d.y[keep], sample_weight[keep])
+        fit_weighted(self.estimator_, d.X[keep], d.y[keep], sample_weight[keep])
         self.weights_ = weights
         self.sample_weight_ = sample_weight
         if hasattr(self.estimator_, "classes_"):
