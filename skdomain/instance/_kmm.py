@@ -16,7 +16,6 @@ from .._base import (
     fit_weighted,
     task_of,
 )
-from ..exceptions import SolverError
 from ..metrics._kernels import (
     KERNELS,
     kernel_matrix,
@@ -27,6 +26,7 @@ from ..metrics._kernels import (
     nystroem_factor,
     resolve_gamma,
 )
+from ..utils._cvx import check_solver, other_solvers, solve
 from ..utils._domains import check_domains
 
 __all__ = ["KMM", "kmm_objective"]
@@ -287,12 +287,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
     def _solve(self, Xs, Xt):
         import cvxpy as cp
 
-        solver = self.solver.upper()
-        if solver not in cp.installed_solvers():
-            raise ValueError(
-                f"solver={self.solver!r} is not an installed cvxpy solver; "
-                f"installed: {cp.installed_solvers()}."
-            )
+        solver = check_solver(self.solver)
         n_s, n_t = Xs.shape[0], Xt.shape[0]
         eps = (np.sqrt(n_s) - 1.0) / np.sqrt(n_s) if self.eps is None else self.eps
         self._check_feasible(n_s, eps)
@@ -330,35 +325,22 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
             cp.sum(beta) >= n_s * (1.0 - eps),
         ]
         problem = cp.Problem(objective, constraints)
-        others = [o for o in ("CLARABEL", "OSQP", "SCS") if o != solver and o in cp.installed_solvers()]
         hint = (
-            f"Try another solver ({' or '.join(repr(o) for o in others)}), a different gamma, "
+            f"Try another solver ({other_solvers(solver)}), a different gamma, "
             "a larger B or eps, or n_components=None for the exact dense problem."
         )
-        try:
-            problem.solve(solver=solver, **(self.solver_options or {}))
-        except cp.error.SolverError as exc:
-            raise SolverError(f"KMM: the {solver} solver failed ({exc}). {hint}") from exc
-        except TypeError as exc:
-            raise ValueError(
-                f"KMM: solver_options={self.solver_options!r} are not accepted by {solver}: {exc}"
-            ) from exc
-        status = problem.status
+        b, status = solve(
+            problem,
+            beta,
+            solver=solver,
+            solver_options=self.solver_options,
+            owner="KMM",
+            hint=hint,
+            what="weights",
+            inaccurate="the weights may miss the optimum or the constraints slightly.",
+            stacklevel=4,  # _solve <- fit <- scikit-learn's _fit_context <- caller
+        )
         self.solver_status_ = status
-        if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or beta.value is None:
-            if status == cp.USER_LIMIT:
-                hint = "It hit an iteration or time limit: raise max_iter in solver_options. " + hint
-            raise SolverError(f"KMM: the {solver} solver returned status {status!r}. {hint}")
-        if status == cp.OPTIMAL_INACCURATE:
-            warnings.warn(
-                f"KMM: the {solver} solver returned status {status!r}; the weights may "
-                f"miss the optimum or the constraints slightly. {hint}",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        b = np.asarray(beta.value, dtype=np.float64)
-        if not np.all(np.isfinite(b)):
-            raise SolverError(f"KMM: the {solver} solver returned non-finite weights. {hint}")
         tol = 1e-5 * max(1.0, self.B)
         violation = max(-b.min(), b.max() - self.B, abs(b.sum() - n_s) - n_s * eps, 0.0)
         if violation > tol * max(1.0, np.sqrt(n_s)):
