@@ -9,7 +9,7 @@ from sklearn.metrics import mean_squared_error
 from skdomain import KMM
 from skdomain.datasets import make_domain_shift
 from skdomain.exceptions import SolverError
-from skdomain.instance import kmm_objective
+from skdomain.instance import kmm_objective, kmm_weights
 from skdomain.metrics import kernel_matrix, nystroem_factor
 
 
@@ -198,7 +198,7 @@ def test_kmm_regressor_reduces_target_error():
 
 
 def test_compressed_factor_keeps_the_kernel_and_drops_tiny_directions():
-    from skdomain.instance._kmm import _compress_factor
+    from skdomain.metrics._density_ratio import _compress_factor
 
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 2))
@@ -274,6 +274,47 @@ def test_cvxpy_solver_error_is_reraised_with_a_hint(monkeypatch):
     monkeypatch.setattr(cp.Problem, "solve", boom)
     with pytest.raises(SolverError, match="failed \\(numerical trouble\\).*Try another solver"):
         KMM(B=2.0).fit(X, y, sample_domain=sd)
+
+
+# -- kmm_weights: the weights without an estimator ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"B": 2.0, "n_components": None},
+        {"B": 2.0, "n_components": 40, "random_state": 0},
+        {"kernel": "laplacian", "B": 5.0, "eps": 0.2},
+    ],
+    ids=["dense", "nystroem", "laplacian"],
+)
+def test_kmm_weights_equal_kmm_fit_weights(params):
+    X, y, sd, _ = _data()  # source rows first: the median heuristic sees the same pooled rows
+    kmm = KMM(**params).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(kmm_weights(X[sd >= 0], X[sd < 0], **params), kmm.weights_)
+
+
+def test_kmm_weights_checks_its_inputs():
+    X, y, sd, _ = _data()
+    with pytest.raises(ValueError, match="X_source has 2 features but X_target has 1"):
+        kmm_weights(X[sd >= 0], X[sd < 0][:, :1])
+    with pytest.raises(ValueError, match="The 'B' parameter of kmm_weights"):
+        kmm_weights(X[sd >= 0], X[sd < 0], B=-1.0)
+    with pytest.raises(ValueError, match="Infeasible KMM constraints"):
+        kmm_weights(X[sd >= 0], X[sd < 0], B=0.5, eps=0.1)
+
+
+def test_solver_warnings_point_at_the_caller(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, sd, _ = _data()
+    _patched_solve(monkeypatch, lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
+    with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
+        KMM(B=2.0).fit(X, y, sample_domain=sd)
+    assert record[0].filename == __file__
+    with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
+        kmm_weights(X[sd >= 0], X[sd < 0], B=2.0)
+    assert record[0].filename == __file__
 
 
 # -- the shared cvxpy solve (skdomain.utils._cvx, used by KMM and MMDQuerySelector) ---------
