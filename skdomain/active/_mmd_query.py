@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import DomainRequestMixin, default_estimator, task_of
 from ..metrics._kernels import (
-    KERNELS,
+    KERNEL_PARAMETER_CONSTRAINTS,
     kernel_matrix,
     kernel_params,
     kernel_row_sums,
@@ -19,7 +19,7 @@ from ..metrics._kernels import (
     resolve_gamma,
 )
 from ..metrics._ntg import _domain_fit_params, _is_domain_aware
-from ..utils._cvx import check_solver, other_solvers, solve
+from ..utils._cvx import SOLVER_PARAMETER_CONSTRAINTS, check_solver, other_solvers, solve
 from ..utils._domains import DomainWarning, check_domains
 from ..utils._linalg import eigh
 
@@ -327,15 +327,11 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         "transfer_estimator": [HasMethods(["fit", "predict"]), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lambda_": [Interval(Real, 0, None, closed="left")],
-        "kernel": [StrOptions(set(KERNELS)), callable],
-        "gamma": [Interval(Real, 0, None, closed="neither"), None],
-        "degree": [Interval(Integral, 1, None, closed="left")],
-        "coef0": [Real],
+        **KERNEL_PARAMETER_CONSTRAINTS,
         "reference": [StrOptions({"source", "target"})],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "max_swaps": [Interval(Integral, 0, None, closed="left")],
-        "solver": [str],
-        "solver_options": [dict, None],
+        **SOLVER_PARAMETER_CONSTRAINTS,
         "random_state": ["random_state"],
     }
 

@@ -18,11 +18,11 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, validate_params
 
-from ..utils._cvx import check_solver, other_solvers, solve
+from ..utils._cvx import SOLVER_PARAMETER_CONSTRAINTS, check_solver, other_solvers, solve
 from ._kernels import (
-    KERNELS,
+    KERNEL_PARAMETER_CONSTRAINTS,
     kernel_matrix,
     kernel_params,
     kernel_quad,
@@ -36,15 +36,11 @@ __all__ = ["kmm_objective", "kmm_weights"]
 
 #: Constraints of the parameters of the KMM program (KMM's, but its ``estimator``).
 KMM_PARAMETER_CONSTRAINTS = {
-    "kernel": [StrOptions(set(KERNELS)), callable],
-    "gamma": [Interval(Real, 0, None, closed="neither"), None],
-    "degree": [Interval(Integral, 1, None, closed="left")],
-    "coef0": [Real],
+    **KERNEL_PARAMETER_CONSTRAINTS,
     "B": [Interval(Real, 0, None, closed="neither")],
     "eps": [Interval(Real, 0, None, closed="left"), None],
     "n_components": [Interval(Integral, 1, None, closed="left"), None],
-    "solver": [str],
-    "solver_options": [dict, None],
+    **SOLVER_PARAMETER_CONSTRAINTS,
     "random_state": ["random_state"],
 }
 

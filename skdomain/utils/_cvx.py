@@ -27,6 +27,9 @@ from ..exceptions import SolverError
 
 __all__ = ["check_solver", "other_solvers", "solve"]
 
+#: ``_parameter_constraints`` of the solver parameters of the estimators that solve a QP.
+SOLVER_PARAMETER_CONSTRAINTS = {"solver": [str], "solver_options": [dict, None]}
+
 #: The QP solvers that skdomain's error messages suggest in turn.
 QP_SOLVERS = ("CLARABEL", "OSQP", "SCS")
 
