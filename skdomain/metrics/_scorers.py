@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import task_score
-from ..utils._domains import check_domain_labels, num_rows
+from ..utils._domains import check_domain_labels, masked_label, num_rows
 from ._density_ratio import _density_ratio, kmm_weights
 from ._ntg import _domain_fit_params
 
@@ -220,7 +220,7 @@ class ReverseValidationScorer(_DomainScorer):
             raise ValueError("ReverseValidationScorer needs source and target rows in the fold.")
         Xr = np.vstack([X[~source], X[src]])
         pseudo = estimator.predict(X[~source])
-        masked = np.full(src.sum(), np.nan if task == "regression" else -1)
+        masked = np.full(src.sum(), masked_label(task))
         yr = (
             np.concatenate([pseudo, masked])
             if task == "regression"
