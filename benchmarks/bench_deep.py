@@ -178,10 +178,9 @@ def load(prep, seed, n_target_labeled=0):
 # -------------------------------------------------------------------------- nets
 
 
-def skada_net(kind, seed, epochs, lr=LR):
-    from skada.deep import DAN, DANN, SourceOnly
-
-    common = dict(
+def training(epochs, lr=LR):
+    """The training settings both libraries' nets get ("Same training" in the module docstring)."""
+    return dict(
         optimizer=torch.optim.Adam,
         lr=lr,
         max_epochs=epochs,
@@ -190,6 +189,12 @@ def skada_net(kind, seed, epochs, lr=LR):
         device="cpu",
         verbose=0,
     )
+
+
+def skada_net(kind, seed, epochs, lr=LR):
+    from skada.deep import DAN, DANN, SourceOnly
+
+    common = training(epochs, lr)
     module = fresh_module(seed)
     if kind == "SourceOnly":
         return SourceOnly(module, layer_name="feature_extractor", **common)
@@ -221,14 +226,8 @@ def our_net(kind, seed, epochs, **params):
     kw = dict(
         module=fresh_module(seed),
         feature_layer="feature_extractor",
-        optimizer=torch.optim.Adam,
-        lr=LR,
-        max_epochs=epochs,
-        batch_size=BATCH,
-        train_split=None,
         random_state=seed,
-        device="cpu",
-        verbose=0,
+        **training(epochs),
     )
     kw.update(extra)
     kw.update(params)
