@@ -9,6 +9,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import DomainRequestMixin, default_estimator, task_of
+from ..instance import KMM
 from ..metrics._kernels import (
     KERNEL_PARAMETER_CONSTRAINTS,
     kernel_matrix,
@@ -36,8 +37,6 @@ def default_transfer_estimator(base, random_state=None):
 
     ``random_state`` seeds KMM's Nyström landmarks (used above 1000 source rows).
     """
-    from ..instance import KMM
-
     return KMM(clone(base), random_state=random_state)
 
 
