@@ -1,4 +1,8 @@
-"""Kernel Mean Matching (Huang et al., 2007) as a cvxpy quadratic program."""
+"""Kernel Mean Matching (Huang et al., 2007): the QP's weights, then an estimator fitted on them.
+
+The quadratic program itself (cvxpy) lives in :mod:`skdomain.metrics._density_ratio`
+(public as :func:`skdomain.instance.kmm_weights`), so that the scorers can use it too.
+"""
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
