@@ -36,11 +36,9 @@ Run
 """
 
 import argparse
-import json
 import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.frozen import FrozenEstimator
@@ -51,7 +49,7 @@ from skdomain.active import MMDQuerySelector
 from skdomain.datasets import make_domain_shift
 from skdomain.metrics import mmd
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from _common import save_json
 
 
 def data(n_pool, seed, n_source=300, n_labeled=20):
@@ -151,10 +149,7 @@ def main():
                 flush=True,
             )
     if args.save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        name = "bench_active_quick.json" if args.quick else "bench_active.json"
-        (RESULTS_DIR / name).write_text(json.dumps(rows, indent=1, default=float))
-        print(f"saved {RESULTS_DIR / name}")
+        print(f"saved {save_json('bench_active', rows, quick=args.quick, default=float)}")
 
 
 if __name__ == "__main__":

@@ -88,7 +88,6 @@ nothing else is written.
 """
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -105,7 +104,8 @@ from skdomain.datasets import load_mnist_digits
 from skdomain.deep import DANClassifier, DANNClassifier, Discriminator, GatedDANNClassifier
 from skdomain.utils import DomainWarning
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from _common import print_load_at_start, print_table, print_total, save_json
+
 HIDDEN = (64, 128, 64)
 BATCH = 64  # skada: source + target rows per step = 2 * 64; ours: 64 per domain
 LR = 1e-3
@@ -178,10 +178,9 @@ def load(prep, seed, n_target_labeled=0):
 # -------------------------------------------------------------------------- nets
 
 
-def skada_net(kind, seed, epochs, lr=LR):
-    from skada.deep import DAN, DANN, SourceOnly
-
-    common = dict(
+def training(epochs, lr=LR):
+    """The training settings both libraries' nets get ("Same training" in the module docstring)."""
+    return dict(
         optimizer=torch.optim.Adam,
         lr=lr,
         max_epochs=epochs,
@@ -190,6 +189,12 @@ def skada_net(kind, seed, epochs, lr=LR):
         device="cpu",
         verbose=0,
     )
+
+
+def skada_net(kind, seed, epochs, lr=LR):
+    from skada.deep import DAN, DANN, SourceOnly
+
+    common = training(epochs, lr)
     module = fresh_module(seed)
     if kind == "SourceOnly":
         return SourceOnly(module, layer_name="feature_extractor", **common)
@@ -221,14 +226,8 @@ def our_net(kind, seed, epochs, **params):
     kw = dict(
         module=fresh_module(seed),
         feature_layer="feature_extractor",
-        optimizer=torch.optim.Adam,
-        lr=LR,
-        max_epochs=epochs,
-        batch_size=BATCH,
-        train_split=None,
         random_state=seed,
-        device="cpu",
-        verbose=0,
+        **training(epochs),
     )
     kw.update(extra)
     kw.update(params)
@@ -377,17 +376,6 @@ def summarise(raw):
     return rows
 
 
-def print_table(rows, columns):
-    """Plain-text table; ``columns`` is a list of (header, key, format)."""
-    cells = [[fmt.format(r[key]) if r.get(key) is not None else "-" for _, key, fmt in columns] for r in rows]
-    heads = [h for h, _, _ in columns]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(heads)]
-    print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
-    print("  ".join("-" * w for w in widths))
-    for c in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(c, widths)))
-
-
 def checks_of(rows):
     """The issue's targets, PASS / FAIL, for the defaults and (marked) for the documented settings."""
     out = []
@@ -496,7 +484,7 @@ def main():
         f"torch.set_num_threads(1) for both libraries; metadata routing after importing skada: "
         f"{sklearn.get_config()['enable_metadata_routing']} (skdomain's nets run with it off)"
     )
-    print("load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    print_load_at_start()
     print(
         f"data: load_mnist_digits('mnist->digits'), 5000 source + 1797 target rows; epochs {epochs}; "
         f"seeds {list(range(n_seeds))}; preprocessing {preps}"
@@ -541,27 +529,20 @@ def main():
     print("targets" + (" (quick run: fewer epochs than the targets assume)" if args.quick else ""))
     for text, ok in checks:
         print(f"  [{'PASS' if ok else 'FAIL'}] {text}")
-    total = time.perf_counter() - t_all
-    print(f"\ntotal wall time {total:.0f} s; load average at end: %.2f %.2f %.2f" % os.getloadavg())
+    total = print_total(t_all)
     if args.save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        path = RESULTS_DIR / f"bench_deep{'_quick' if args.quick else ''}.json"
-        path.write_text(
-            json.dumps(
-                {
-                    "environment": env,
-                    "quick": args.quick,
-                    "epochs": epochs,
-                    "seeds": n_seeds,
-                    "preps": preps,
-                    "runs": raw,
-                    "rows": rows,
-                    "checks": [{"check": t, "ok": bool(ok)} for t, ok in checks],
-                    "total_s": total,
-                },
-                indent=1,
-            )
-        )
+        payload = {
+            "environment": env,
+            "quick": args.quick,
+            "epochs": epochs,
+            "seeds": n_seeds,
+            "preps": preps,
+            "runs": raw,
+            "rows": rows,
+            "checks": [{"check": t, "ok": bool(ok)} for t, ok in checks],
+            "total_s": total,
+        }
+        path = save_json("bench_deep", payload, quick=args.quick)
         print(f"results written to {path}")
 
 

@@ -54,11 +54,8 @@ The dense QP at n_s = 5000 takes about 1.5 minutes and ~3.3 GiB of memory
 """
 
 import argparse
-import json
-import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -68,7 +65,8 @@ from skdomain.datasets import make_domain_shift
 from skdomain.instance import kmm_objective
 from skdomain.metrics import median_heuristic_gamma, nystroem_factor
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from _common import peak_rss_gib, print_load_at_start, print_table, print_total, save_json
+
 GAP_MAX, DACC_MAX = 0.01, 1.0  # the requirement: 1% of the dense objective, 1 accuracy point
 
 
@@ -88,17 +86,6 @@ def skada_data(n, seed):
 
 
 DATASETS = {"make_domain_shift": skdomain_data, "skada covariate_shift": skada_data}
-
-
-def peak_rss_gib():
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
-    return float("nan")
 
 
 def fit_kmm(X, y, sd, gamma, n_components, seed, solver="CLARABEL"):
@@ -219,16 +206,6 @@ def run_one(name, make, n, seed, configs, floor_ranks, n_draws):
     return rows, draws
 
 
-def print_table(rows, columns):
-    cells = [[fmt.format(r[key]) if r.get(key) is not None else "-" for _, key, fmt in columns] for r in rows]
-    heads = [h for h, _, _ in columns]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
-    print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
-    print("  ".join("-" * w for w in widths))
-    for c in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(c, widths)))
-
-
 def summarize(rows, labels):
     summary = []
     for r in labels:
@@ -292,7 +269,7 @@ def main():
         f"KMM Nystroem rank vs the exact dense QP: n_s = n_t = {n}, seeds {seeds}, "
         f"ranks {ranks}, datasets {names}"
     )
-    print("load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    print_load_at_start()
     t_all = time.perf_counter()
     # landmark draws at the default rank (or the largest rank tested, when it is not)
     floor_ranks = []
@@ -434,25 +411,18 @@ def main():
         f"{min(r['gap'] for r in unif):.2e} .. {max(r['gap'] for r in unif):.2e}: the 1% "
         "criterion on |f*| is loose; 'lost' measures the gap against the achievable decrease."
     )
-    total = time.perf_counter() - t_all
-    print(f"\ntotal wall time {total:.0f} s; load average at end: %.2f %.2f %.2f" % os.getloadavg())
+    total = print_total(t_all)
     if args.save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        path = RESULTS_DIR / f"bench_kmm_rank{'_quick' if args.quick else ''}.json"
-        path.write_text(
-            json.dumps(
-                {
-                    "n": n,
-                    "seeds": seeds,
-                    "ranks": ranks,
-                    "rows": rows,
-                    "summary": summary,
-                    "landmark_draws": draws,
-                    "total_s": total,
-                },
-                indent=1,
-            )
-        )
+        payload = {
+            "n": n,
+            "seeds": seeds,
+            "ranks": ranks,
+            "rows": rows,
+            "summary": summary,
+            "landmark_draws": draws,
+            "total_s": total,
+        }
+        path = save_json("bench_kmm_rank", payload, quick=args.quick)
         print(f"results written to {path}")
 
 

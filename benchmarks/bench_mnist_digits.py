@@ -47,12 +47,10 @@ here): the figures are those of skdomain's default inner estimator as it stands.
 """
 
 import argparse
-import json
 import os
 import platform
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import sklearn
@@ -66,7 +64,8 @@ import skdomain
 from skdomain import KMM, TCA, LabeledOnly
 from skdomain.datasets import load_mnist_digits
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from _common import results_path, save_json
+
 DIRECTIONS = ("mnist->digits", "digits->mnist")
 
 
@@ -221,11 +220,12 @@ def main():
     ref = in_domain(*sizes)
     print("in-domain LR, 5-fold CV (counts): " + ", ".join(f"{k} {v:.3f}" for k, v in ref.items()))
     print()
-    out = RESULTS_DIR / f"bench_mnist_digits{'_quick' if args.quick else ''}.json"
+    out = results_path("bench_mnist_digits", args.quick)
 
     def save(rows):
-        RESULTS_DIR.mkdir(exist_ok=True)
-        out.write_text(json.dumps({"in_domain": ref, "args": vars(args), "rows": rows}, indent=1))
+        save_json(
+            "bench_mnist_digits", {"in_domain": ref, "args": vars(args), "rows": rows}, quick=args.quick
+        )
 
     rows = run(args, save if args.save else None)
     print()

@@ -35,10 +35,8 @@ Run
 """
 
 import argparse
-import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -47,7 +45,7 @@ from threadpoolctl import threadpool_limits
 from skdomain import DictionaryTransferRegressor
 from skdomain.datasets import make_shared_dictionary_tasks
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from _common import save_json
 
 
 def timed_fit(X, y, sd, repeats, **params):
@@ -122,10 +120,7 @@ def main():
         rows += run_sweep("d", ds, lambda p: (10, p, 5), repeats)
         rows += run_sweep("k", ks, lambda k: (10, 50, k), repeats)
     if args.save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        out = RESULTS_DIR / f"bench_parameter{'_quick' if args.quick else ''}.json"
-        out.write_text(json.dumps(rows, indent=1))
-        print(f"\nwrote {out}")
+        print(f"\nwrote {save_json('bench_parameter', rows, quick=args.quick)}")
 
 
 if __name__ == "__main__":

@@ -78,12 +78,10 @@ import json
 import os
 import pickle
 import platform
-import resource
 import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import sklearn
@@ -97,7 +95,8 @@ from skdomain.datasets import make_domain_shift
 from skdomain.instance import kmm_objective
 from skdomain.metrics import median_heuristic_gamma
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from _common import peak_rss_gib, print_load_at_start, print_table, print_total, save_json
+
 LR_MAX_ITER = 1000  # weighted fits need more than lbfgs' default 100 iterations
 
 
@@ -221,17 +220,6 @@ def weight_report(beta, Xs, Xt, gamma, B, eps, ktt_mean):
         "max_b": float(beta.max()),
         "sum_ratio": float(beta.sum() / n_s),
     }
-
-
-def print_table(rows, columns):
-    """Plain-text table; ``columns`` is a list of (header, key, format)."""
-    cells = [[fmt.format(r[key]) if r.get(key) is not None else "-" for _, key, fmt in columns] for r in rows]
-    heads = [h for h, _, _ in columns]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(heads)]
-    print("  ".join(h.rjust(w) for h, w in zip(heads, widths)))
-    print("  ".join("-" * w for w in widths))
-    for c in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(c, widths)))
 
 
 def verdict(ok):
@@ -490,22 +478,6 @@ def check_tca_solution(n_per_domain=200, n_components=5, skada_mu=0.1, seed=0):
 # ------------------------------------------------------------------------- large
 
 
-def peak_rss_gib():
-    """Peak resident memory of this process in GiB.
-
-    VmHWM of /proc/self/status where available: on Linux ``ru_maxrss`` survives
-    fork + exec, so a subprocess would report at least its parent's RSS.
-    """
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 2**20  # kB -> GiB
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
-
-
 def child_main(what):
     """Subprocess entry point: data on stdin (pickle), one JSON line on stdout."""
     import cvxpy  # noqa: F401  (imported before timing; KMM imports it lazily)
@@ -670,7 +642,7 @@ def main():
 
     env = environment()
     print("environment:", ", ".join(f"{k} {v}" for k, v in env.items()))
-    print("load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+    print_load_at_start()
     print()
     t_all = time.perf_counter()
     results, checks = {"environment": env, "quick": args.quick}, []
@@ -693,14 +665,11 @@ def main():
     print("=" * 100)
     for text, ok in checks:
         print(f"  [{verdict(ok)}] {text}")
-    total = time.perf_counter() - t_all
-    print(f"\ntotal wall time {total:.0f} s; load average at end: %.2f %.2f %.2f" % os.getloadavg())
+    total = print_total(t_all)
     results["checks"] = [{"check": t, "ok": bool(ok)} for t, ok in checks]
     results["total_s"] = total
     if args.save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        path = RESULTS_DIR / f"bench_shallow{'_quick' if args.quick else ''}.json"
-        path.write_text(json.dumps(results, indent=1, default=str))
+        path = save_json("bench_shallow", results, quick=args.quick, default=str)
         print(f"results written to {path}")
 
 

@@ -3,9 +3,10 @@
 from copy import deepcopy
 
 import numpy as np
-from sklearn.base import is_regressor
+from sklearn.base import clone, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
@@ -38,6 +39,27 @@ def default_estimator(estimator):
     hundreds at 20000 rows).
     """
     return LogisticRegression(max_iter=1000) if estimator is None else estimator
+
+
+def fit_weighted(estimator, X, y, sample_weight):
+    """Fit ``estimator`` with ``sample_weight``; for a Pipeline they reach its last step.
+
+    With metadata routing off the weights go as ``<last step>__sample_weight``;
+    with routing on, unset requests are set on the (cloned) pipeline's steps:
+    the last step requests ``sample_weight``, the earlier ones do not.
+    """
+    if not isinstance(estimator, Pipeline):
+        return estimator.fit(X, y, sample_weight=sample_weight)
+    last_name, last = estimator.steps[-1]
+    if not routing_on():
+        return estimator.fit(X, y, **{f"{last_name}__sample_weight": sample_weight})
+    for i, (_, step) in enumerate(estimator.steps):
+        if step is None or step == "passthrough" or not hasattr(step, "set_fit_request"):
+            continue
+        requests = step.get_metadata_routing().fit.requests
+        if "sample_weight" in requests and requests["sample_weight"] is None:
+            step.set_fit_request(sample_weight=i == len(estimator.steps) - 1)
+    return estimator.fit(X, y, sample_weight=sample_weight)
 
 
 def task_of(estimator):
@@ -191,3 +213,49 @@ class DelegateMixin:
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         return masked_score(self.estimator_, task_of(self.estimator_), X, y, sample_weight)
+
+
+def plain_learner(estimator):
+    """The supervised learner inside a domain-adaptation estimator, unfitted.
+
+    ``A(∅, T)`` of the negative transfer gap is this learner fitted on the labeled
+    target rows alone, as plain supervised data (a DA estimator cannot be fitted
+    without source rows). The rules:
+
+    * a meta-estimator of skdomain (:class:`~skdomain.KMM`,
+      :class:`~skdomain.LabeledOnly`): its inner ``estimator``;
+    * a :class:`~sklearn.pipeline.Pipeline`: the same steps without skdomain's
+      domain-adaptation transformers (e.g. :class:`~skdomain.TCA`), the last step
+      mapped by these rules;
+    * anything else: the estimator itself.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A (domain-adaptation) estimator.
+
+    Returns
+    -------
+    learner : estimator object
+        An unfitted clone of the plain learner.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skdomain import KMM
+    >>> from skdomain.metrics import plain_learner
+    >>> plain_learner(KMM(LogisticRegression(C=0.5)))
+    LogisticRegression(C=0.5)
+    """
+    if isinstance(estimator, DelegateMixin):
+        return clone(default_estimator(estimator.estimator))
+    if isinstance(estimator, Pipeline):
+        steps = [
+            (name, step)
+            for name, step in estimator.steps[:-1]
+            if not (isinstance(step, DomainRequestMixin) and hasattr(step, "transform"))
+        ]
+        name, last = estimator.steps[-1]
+        steps.append((name, plain_learner(last)))
+        return Pipeline([(n, clone(s)) for n, s in steps])
+    return clone(estimator)

@@ -38,31 +38,31 @@ def test_entries_follow_currentmodule(check_api, tmp_path):
 
 
 def test_missing_name_is_reported(check_api, tmp_path):
-    path = _page(tmp_path, "KMM")
+    path = _page(tmp_path, "KMM", "instance.kmm_weights")
     problems = check_api.check_api(path, packages=["skdomain.instance"], excluded={})
     assert problems == ["skdomain.instance.kmm_objective is public (in __all__) but has no entry in api.rst"]
 
 
 def test_reexported_object_needs_one_entry(check_api, tmp_path):
     # skdomain.instance.KMM is skdomain.KMM: one entry, under either name, covers both
-    path = _page(tmp_path, "instance.KMM", "instance.kmm_objective", "KMM")
+    path = _page(tmp_path, "instance.KMM", "instance.kmm_objective", "instance.kmm_weights", "KMM")
     assert check_api.check_api(path, packages=["skdomain.instance"], excluded={}) == []
-    path = _page(tmp_path, "KMM", "instance.kmm_objective")
+    path = _page(tmp_path, "KMM", "instance.kmm_objective", "instance.kmm_weights")
     assert check_api.check_api(path, packages=["skdomain.instance"], excluded={}) == []
 
 
 def test_stale_entry_is_reported(check_api, tmp_path):
-    path = _page(tmp_path, "KMM", "instance.kmm_objective", "instance.NoSuchThing")
+    path = _page(tmp_path, "KMM", "instance.kmm_objective", "instance.kmm_weights", "instance.NoSuchThing")
     (problem,) = check_api.check_api(path, packages=["skdomain.instance"], excluded={})
     assert "entry skdomain.instance.NoSuchThing does not import" in problem
 
 
 def test_exclusions_are_checked(check_api, tmp_path):
-    path = _page(tmp_path, "KMM")
+    path = _page(tmp_path, "KMM", "instance.kmm_weights")
     excluded = {"skdomain.instance.kmm_objective": "internal helper"}
     assert check_api.check_api(path, packages=["skdomain.instance"], excluded=excluded) == []
     # an excluded name documented anyway, and an exclusion of nothing public
-    path = _page(tmp_path, "KMM", "instance.kmm_objective")
+    path = _page(tmp_path, "KMM", "instance.kmm_objective", "instance.kmm_weights")
     excluded["skdomain.instance.gone"] = "removed"
     problems = check_api.check_api(path, packages=["skdomain.instance"], excluded=excluded)
     assert len(problems) == 2

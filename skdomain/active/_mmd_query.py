@@ -5,14 +5,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import DomainRequestMixin, default_estimator, task_of
-from ..exceptions import SolverError
+from ..instance import KMM
 from ..metrics._kernels import (
-    KERNELS,
+    KERNEL_PARAMETER_CONSTRAINTS,
     kernel_matrix,
     kernel_params,
     kernel_row_sums,
@@ -21,6 +20,7 @@ from ..metrics._kernels import (
     resolve_gamma,
 )
 from ..metrics._ntg import _domain_fit_params, _is_domain_aware
+from ..utils._cvx import SOLVER_PARAMETER_CONSTRAINTS, check_solver, other_solvers, solve
 from ..utils._domains import DomainWarning, check_domains
 from ..utils._linalg import eigh
 
@@ -37,8 +37,6 @@ def default_transfer_estimator(base, random_state=None):
 
     ``random_state`` seeds KMM's Nyström landmarks (used above 1000 source rows).
     """
-    from ..instance import KMM
-
     return KMM(clone(base), random_state=random_state)
 
 
@@ -328,15 +326,11 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         "transfer_estimator": [HasMethods(["fit", "predict"]), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lambda_": [Interval(Real, 0, None, closed="left")],
-        "kernel": [StrOptions(set(KERNELS)), callable],
-        "gamma": [Interval(Real, 0, None, closed="neither"), None],
-        "degree": [Interval(Integral, 1, None, closed="left")],
-        "coef0": [Real],
+        **KERNEL_PARAMETER_CONSTRAINTS,
         "reference": [StrOptions({"source", "target"})],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "max_swaps": [Interval(Integral, 0, None, closed="left")],
-        "solver": [str],
-        "solver_options": [dict, None],
+        **SOLVER_PARAMETER_CONSTRAINTS,
         "random_state": ["random_state"],
     }
 
@@ -573,12 +567,7 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         """min ||Phi^T a||^2 + linear^T a  s.t.  0 <= a <= 1, sum(a) = b (cvxpy)."""
         import cvxpy as cp
 
-        solver = self.solver.upper()
-        if solver not in cp.installed_solvers():
-            raise ValueError(
-                f"solver={self.solver!r} is not an installed cvxpy solver; "
-                f"installed: {cp.installed_solvers()}."
-            )
+        solver = check_solver(self.solver)
         n_u = Phi.shape[0]
         # Scale for the solver's sake (the argmin is unchanged; values are reported unscaled).
         scale = 1.0 / max(1.0, float(np.abs(linear).max()) * b, float((Phi**2).sum(axis=1).max()) * b**2)
@@ -587,28 +576,15 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         objective = cp.Minimize(cp.sum_squares(z) + (scale * linear) @ alpha)
         constraints = [z == np.sqrt(scale) * (Phi.T @ alpha), alpha >= 0, alpha <= 1, cp.sum(alpha) == b]
         problem = cp.Problem(objective, constraints)
-        others = [o for o in ("CLARABEL", "OSQP", "SCS") if o != solver and o in cp.installed_solvers()]
-        hint = f"Try another solver ({' or '.join(repr(o) for o in others)}) or a different gamma / lambda_."
-        try:
-            problem.solve(solver=solver, **(self.solver_options or {}))
-        except cp.error.SolverError as exc:
-            raise SolverError(f"MMDQuerySelector: the {solver} solver failed ({exc}). {hint}") from exc
-        except TypeError as exc:
-            raise ValueError(
-                f"MMDQuerySelector: solver_options={self.solver_options!r} are not accepted by "
-                f"{solver}: {exc}"
-            ) from exc
-        status = problem.status
-        if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or alpha.value is None:
-            raise SolverError(f"MMDQuerySelector: the {solver} solver returned status {status!r}. {hint}")
-        a = np.asarray(alpha.value, dtype=np.float64)
-        if not np.all(np.isfinite(a)):
-            raise SolverError(f"MMDQuerySelector: the {solver} solver returned non-finite values. {hint}")
-        if status == cp.OPTIMAL_INACCURATE:
-            warnings.warn(
-                f"MMDQuerySelector: the {solver} solver returned status {status!r}; the "
-                f"relaxed bound may be off slightly (the batch's objective is exact). {hint}",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
+        a, status = solve(
+            problem,
+            alpha,
+            solver=solver,
+            solver_options=self.solver_options,
+            owner="MMDQuerySelector",
+            hint=f"Try another solver ({other_solvers(solver)}) or a different gamma / lambda_.",
+            what="values",
+            inaccurate="the relaxed bound may be off slightly (the batch's objective is exact).",
+            stacklevel=5,  # _solve_relaxation <- _select <- fit <- _fit_context <- caller
+        )
         return np.clip(a, 0.0, 1.0), float(problem.value) / scale, status

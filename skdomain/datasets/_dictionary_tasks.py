@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ._labels import check_n_target_labeled, mask_from
+
 __all__ = ["make_shared_dictionary_tasks"]
 
 
@@ -113,8 +115,7 @@ def make_shared_dictionary_tasks(
     >>> X.shape, sd.tolist()
     ((8, 4), [0, 0, 0, 1, 1, 1, -1, -1])
     """
-    if n_target_labeled > n_target:
-        raise ValueError(f"n_target_labeled={n_target_labeled} exceeds n_target={n_target}.")
+    check_n_target_labeled(n_target_labeled, n_target)
     rng = check_random_state(random_state)
     p, k = n_features, n_atoms
     c = 1 if task == "regression" else n_classes
@@ -133,8 +134,7 @@ def make_shared_dictionary_tasks(
     X = np.vstack(Xs)
     y_true = np.concatenate(ys)
     n_src = n_sources * n_source_samples
-    y = y_true.copy()
-    y[n_src + n_target_labeled :] = np.nan if task == "regression" else -1
+    y = mask_from(y_true, n_src + n_target_labeled, task)
     sample_domain = np.r_[np.repeat(np.arange(n_sources), n_source_samples), -np.ones(n_target, dtype=int)]
     out = [X, y, sample_domain.astype(np.int64)]
     if return_target_labels:

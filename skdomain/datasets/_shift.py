@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ._labels import check_n_target_labeled, mask_from
+
 __all__ = ["make_domain_shift"]
 
 
@@ -104,8 +106,7 @@ def make_domain_shift(
     >>> X.shape, y.tolist()[-3:], sd.tolist()
     ((8, 2), [-1, -1, -1], [0, 0, 0, 0, 0, -1, -1, -1])
     """
-    if n_target_labeled > n_target:
-        raise ValueError(f"n_target_labeled={n_target_labeled} exceeds n_target={n_target}.")
+    check_n_target_labeled(n_target_labeled, n_target)
     if task == "classification" and shift == "covariate" and n_features < 2:
         raise ValueError("A covariate shift for classification needs n_features >= 2.")
     rng = check_random_state(random_state)
@@ -162,9 +163,7 @@ def make_domain_shift(
 
     X = np.vstack([Xs, Xt])
     y_true = np.concatenate([ys, yt])
-    y = y_true.copy()
-    masked = np.arange(n_source + n_target) >= n_source + n_target_labeled
-    y[masked] = np.nan if task == "regression" else -1
+    y = mask_from(y_true, n_source + n_target_labeled, task)
     sample_domain = np.r_[np.zeros(n_source, dtype=np.int64), -np.ones(n_target, dtype=np.int64)]
     if return_target_labels:
         return X, y, sample_domain, y_true

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainRequestMixin
 from ..metrics._kernels import (
-    KERNELS,
+    KERNEL_PARAMETER_CONSTRAINTS,
     kernel_matrix,
     kernel_params,
     landmark_indices,
@@ -179,10 +179,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "kernel": [StrOptions(set(KERNELS)), callable],
-        "gamma": [Interval(Real, 0, None, closed="neither"), None],
-        "degree": [Interval(Integral, 1, None, closed="left")],
-        "coef0": [Real],
+        **KERNEL_PARAMETER_CONSTRAINTS,
         "mu": [Interval(Real, 0, None, closed="neither")],
         "n_landmarks": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "random_state": ["random_state"],

@@ -1,5 +1,6 @@
 """Instance-based adaptation: reweighting source rows."""
 
-from ._kmm import KMM, kmm_objective
+from ..metrics._density_ratio import kmm_objective, kmm_weights
+from ._kmm import KMM
 
-__all__ = ["KMM", "kmm_objective"]
+__all__ = ["KMM", "kmm_objective", "kmm_weights"]

@@ -1,110 +1,26 @@
-"""Kernel Mean Matching (Huang et al., 2007) as a cvxpy quadratic program."""
+"""Kernel Mean Matching (Huang et al., 2007): the QP's weights, then an estimator fitted on them.
 
-import warnings
-from numbers import Integral, Real
+The quadratic program itself (cvxpy) lives in :mod:`skdomain.metrics._density_ratio`
+(public as :func:`skdomain.instance.kmm_weights`), so that the scorers can use it too.
+"""
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods
 
 from .._base import (
     DelegateMixin,
     DomainRequestMixin,
     default_estimator,
     delegate_tags,
-    routing_on,
+    fit_weighted,
     task_of,
 )
-from ..exceptions import SolverError
-from ..metrics._kernels import (
-    KERNELS,
-    kernel_matrix,
-    kernel_params,
-    kernel_quad,
-    kernel_row_sums,
-    leading_directions,
-    nystroem_factor,
-    resolve_gamma,
-)
+from ..metrics._density_ratio import KMM_PARAMETER_CONSTRAINTS, solve_kmm
+from ..metrics._kernels import resolve_gamma
 from ..utils._domains import check_domains
 
-__all__ = ["KMM", "kmm_objective"]
-
-
-def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=3, coef0=1.0):
-    r"""Exact KMM objective :math:`\tfrac12 \beta^\top K \beta - \kappa^\top \beta`.
-
-    Evaluated with the full kernel matrix, blockwise (O(block) memory), so that
-    solutions of different solvers or ranks can be compared on the same scale.
-
-    Parameters
-    ----------
-    beta : array-like of shape (n_source,)
-        Source weights.
-    X_source : array-like of shape (n_source, n_features)
-        Source rows :math:`x_i`.
-    X_target : array-like of shape (n_target, n_features)
-        Target rows :math:`x'_j`.
-    kernel : str or callable, default="rbf"
-        Kernel :math:`k`, as in :class:`KMM`.
-    gamma : float, default=None
-        Kernel coefficient; ``None`` applies the median heuristic to the pooled rows.
-    degree : int, default=3
-        Degree of the polynomial kernel.
-    coef0 : float, default=1.0
-        Independent term of the polynomial and sigmoid kernels.
-
-    Returns
-    -------
-    value : float
-        :math:`\tfrac12\beta^\top K\beta-\kappa^\top\beta` with
-        :math:`K_{ij}=k(x_i,x_j)` and :math:`\kappa_i=\frac{n_s}{n_t}\sum_j k(x_i,x'_j)`.
-    """
-    Xs = np.asarray(X_source, dtype=np.float64)
-    Xt = np.asarray(X_target, dtype=np.float64)
-    beta = np.asarray(beta, dtype=np.float64)
-    gamma = resolve_gamma(kernel, gamma, np.vstack([Xs, Xt]))
-    params = kernel_params(kernel, gamma, degree, coef0)
-    kappa = Xs.shape[0] / Xt.shape[0] * kernel_row_sums(Xs, Xt, kernel=kernel, params=params)
-    return 0.5 * kernel_quad(Xs, beta, kernel=kernel, params=params) - kappa @ beta
-
-
-_FACTOR_RTOL = 1e-7
-
-
-def _compress_factor(Phi, rtol=_FACTOR_RTOL):
-    r"""Keep the leading directions of :math:`\Phi` (thin SVD), :math:`\sigma^2 > rtol\,\sigma_1^2`.
-
-    Returns :math:`\Phi V_k = U_k S_k`, so that :math:`\Phi_k \Phi_k^\top` is the best
-    rank-:math:`k` approximation of :math:`\Phi\Phi^\top`. Each column becomes one
-    dense row of the QP's constraint matrix, and Clarabel slows down 4-5x per
-    iteration past about 78 dense rows (``benchmarks/bench_kmm_rank.py``); directions
-    below ``rtol`` change the objective by less than 1e-6 relative there.
-    """
-    return Phi @ leading_directions(Phi, rtol)[1]
-
-
-def _fit_weighted(estimator, X, y, sample_weight):
-    """Fit ``estimator`` with ``sample_weight``; for a Pipeline they reach its last step.
-
-    With metadata routing off the weights go as ``<last step>__sample_weight``;
-    with routing on, unset requests are set on the (cloned) pipeline's steps:
-    the last step requests ``sample_weight``, the earlier ones do not.
-    """
-    if not isinstance(estimator, Pipeline):
-        return estimator.fit(X, y, sample_weight=sample_weight)
-    last_name, last = estimator.steps[-1]
-    if not routing_on():
-        return estimator.fit(X, y, **{f"{last_name}__sample_weight": sample_weight})
-    for i, (_, step) in enumerate(estimator.steps):
-        if step is None or step == "passthrough" or not hasattr(step, "set_fit_request"):
-            continue
-        requests = step.get_metadata_routing().fit.requests
-        if "sample_weight" in requests and requests["sample_weight"] is None:
-            step.set_fit_request(sample_weight=i == len(estimator.steps) - 1)
-    return estimator.fit(X, y, sample_weight=sample_weight)
+__all__ = ["KMM"]
 
 
 class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
@@ -197,6 +113,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
 
     See Also
     --------
+    skdomain.instance.kmm_weights : The weights :math:`\beta` alone, without an estimator.
     skdomain.TCA : Feature-based adaptation by transfer components.
 
     References
@@ -216,16 +133,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"]), None],
-        "kernel": [StrOptions(set(KERNELS)), callable],
-        "gamma": [Interval(Real, 0, None, closed="neither"), None],
-        "degree": [Interval(Integral, 1, None, closed="left")],
-        "coef0": [Real],
-        "B": [Interval(Real, 0, None, closed="neither")],
-        "eps": [Interval(Real, 0, None, closed="left"), None],
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "solver": [str],
-        "solver_options": [dict, None],
-        "random_state": ["random_state"],
+        **KMM_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(
@@ -279,117 +187,36 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         task = task_of(base)
         d = check_domains(X, y, sample_domain, task=task, estimator=self, y_required=True)
         src = d.source
-        weights = np.ones(int(src.sum()))
-        self.gamma_ = resolve_gamma(self.kernel, self.gamma, d.X) if d.has_target else self.gamma
-        self.objective_, self.solver_status_ = np.nan, "not solved (no target rows)"
         if d.has_target:
-            weights = self._solve(d.X[src], d.X[d.target])
+            self.gamma_ = resolve_gamma(self.kernel, self.gamma, d.X)
+            weights, self.objective_, self.solver_status_ = solve_kmm(
+                d.X[src],
+                d.X[d.target],
+                kernel=self.kernel,
+                gamma=self.gamma_,
+                degree=self.degree,
+                coef0=self.coef0,
+                B=self.B,
+                eps=self.eps,
+                n_components=self.n_components,
+                solver=self.solver,
+                solver_options=self.solver_options,
+                random_state=self.random_state,
+                stacklevel=4,  # solve_kmm <- fit <- scikit-learn's _fit_context <- caller
+            )
+        else:
+            weights = np.ones(int(src.sum()))
+            self.gamma_ = self.gamma
+            self.objective_, self.solver_status_ = np.nan, "not solved (no target rows)"
 
         sample_weight = np.zeros(d.X.shape[0])
         sample_weight[src] = weights
         sample_weight[d.target & d.labeled] = 1.0
         keep = d.labeled  # every source row (weight beta_i, possibly 0) and labeled target row
         self.estimator_ = clone(base)
-        _fit_weighted(self.estimator_, d.X[keep], d.y[keep], sample_weight[keep])
+        fit_weighted(self.estimator_, d.X[keep], d.y[keep], sample_weight[keep])
         self.weights_ = weights
         self.sample_weight_ = sample_weight
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         return self
-
-    def _check_feasible(self, n_s, eps):
-        lower = n_s * (1.0 - eps)
-        if self.B * n_s < lower:
-            raise ValueError(
-                f"Infeasible KMM constraints: sum(beta) >= n_s (1 - eps) = {lower:.4g} "
-                f"cannot hold with every beta_i <= B = {self.B} over n_s = {n_s} rows. "
-                f"Raise B to at least {1.0 - eps:.4g} or raise eps."
-            )
-
-    def _solve(self, Xs, Xt):
-        import cvxpy as cp
-
-        solver = self.solver.upper()
-        if solver not in cp.installed_solvers():
-            raise ValueError(
-                f"solver={self.solver!r} is not an installed cvxpy solver; "
-                f"installed: {cp.installed_solvers()}."
-            )
-        n_s, n_t = Xs.shape[0], Xt.shape[0]
-        eps = (np.sqrt(n_s) - 1.0) / np.sqrt(n_s) if self.eps is None else self.eps
-        self._check_feasible(n_s, eps)
-        params = kernel_params(self.kernel, self.gamma_, self.degree, self.coef0)
-        kappa = n_s / n_t * kernel_row_sums(Xs, Xt, kernel=self.kernel, params=params)
-
-        # The objective is scaled by 1 / n_s^2 (the MMD scale) for the solver's sake;
-        # the argmin is unchanged and ``objective_`` is reported unscaled.
-        scale = 1.0 / n_s**2
-        beta = cp.Variable(n_s)
-        lowrank = self.n_components is not None and n_s > self.n_components
-        if lowrank:
-            Phi, _ = nystroem_factor(
-                Xs,
-                self.n_components,
-                kernel=self.kernel,
-                gamma=self.gamma_,
-                degree=self.degree,
-                coef0=self.coef0,
-                random_state=self.random_state,
-            )
-            Phi = _compress_factor(Phi)
-            z = cp.Variable(Phi.shape[1])
-            quad = cp.sum_squares(z)
-            extra = [z == np.sqrt(scale) * (Phi.T @ beta)]
-        else:
-            K = kernel_matrix(Xs, kernel=self.kernel, **params)
-            quad = cp.quad_form(beta, cp.psd_wrap(scale * K))
-            extra = []
-        objective = cp.Minimize(0.5 * quad - (scale * kappa) @ beta)
-        constraints = extra + [
-            beta >= 0,
-            beta <= self.B,
-            cp.sum(beta) <= n_s * (1.0 + eps),
-            cp.sum(beta) >= n_s * (1.0 - eps),
-        ]
-        problem = cp.Problem(objective, constraints)
-        others = [o for o in ("CLARABEL", "OSQP", "SCS") if o != solver and o in cp.installed_solvers()]
-        hint = (
-            f"Try another solver ({' or '.join(repr(o) for o in others)}), a different gamma, "
-            "a larger B or eps, or n_components=None for the exact dense problem."
-        )
-        try:
-            problem.solve(solver=solver, **(self.solver_options or {}))
-        except cp.error.SolverError as exc:
-            raise SolverError(f"KMM: the {solver} solver failed ({exc}). {hint}") from exc
-        except TypeError as exc:
-            raise ValueError(
-                f"KMM: solver_options={self.solver_options!r} are not accepted by {solver}: {exc}"
-            ) from exc
-        status = problem.status
-        self.solver_status_ = status
-        if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or beta.value is None:
-            if status == cp.USER_LIMIT:
-                hint = "It hit an iteration or time limit: raise max_iter in solver_options. " + hint
-            raise SolverError(f"KMM: the {solver} solver returned status {status!r}. {hint}")
-        if status == cp.OPTIMAL_INACCURATE:
-            warnings.warn(
-                f"KMM: the {solver} solver returned status {status!r}; the weights may "
-                f"miss the optimum or the constraints slightly. {hint}",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        b = np.asarray(beta.value, dtype=np.float64)
-        if not np.all(np.isfinite(b)):
-            raise SolverError(f"KMM: the {solver} solver returned non-finite weights. {hint}")
-        tol = 1e-5 * max(1.0, self.B)
-        violation = max(-b.min(), b.max() - self.B, abs(b.sum() - n_s) - n_s * eps, 0.0)
-        if violation > tol * max(1.0, np.sqrt(n_s)):
-            warnings.warn(
-                f"KMM: the {solver} solution violates the constraints by {violation:.3g} "
-                f"(status {status!r}); weights are clipped to [0, B]. {hint}",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        b = np.clip(b, 0.0, self.B)
-        self.objective_ = float(problem.value) / scale
-        return b

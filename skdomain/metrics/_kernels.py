@@ -9,9 +9,12 @@ spread ``gamma`` over ``gamma / 2**k`` for ``k`` in a stated range around it
 seeded) before taking the median, so the rule costs O(max_samples^2).
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._linalg import eigh
 
@@ -24,6 +27,14 @@ __all__ = [
 ]
 
 KERNELS = ("rbf", "laplacian", "linear", "poly", "polynomial", "sigmoid", "cosine")
+
+#: ``_parameter_constraints`` of the kernel parameters, shared by the estimators that take them.
+KERNEL_PARAMETER_CONSTRAINTS = {
+    "kernel": [StrOptions(set(KERNELS)), callable],
+    "gamma": [Interval(Real, 0, None, closed="neither"), None],
+    "degree": [Interval(Integral, 1, None, closed="left")],
+    "coef0": [Real],
+}
 
 #: Powers of two applied to the median-heuristic ``sigma^2`` by the multi-kernel rule
 #: (:func:`multiscale_gammas`); the torch DAN loss reuses the same constant.

@@ -6,56 +6,10 @@ from sklearn.metrics import accuracy_score, mean_squared_error
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
 
-from .._base import DelegateMixin, DomainRequestMixin, default_estimator, routing_on
+from .._base import DomainRequestMixin, plain_learner, routing_on
 from ..utils._domains import check_domains
 
 __all__ = ["negative_transfer_gap", "plain_learner"]
-
-
-def plain_learner(estimator):
-    """The supervised learner inside a domain-adaptation estimator, unfitted.
-
-    ``A(∅, T)`` of the negative transfer gap is this learner fitted on the labeled
-    target rows alone, as plain supervised data (a DA estimator cannot be fitted
-    without source rows). The rules:
-
-    * a meta-estimator of skdomain (:class:`~skdomain.KMM`,
-      :class:`~skdomain.LabeledOnly`): its inner ``estimator``;
-    * a :class:`~sklearn.pipeline.Pipeline`: the same steps without skdomain's
-      domain-adaptation transformers (e.g. :class:`~skdomain.TCA`), the last step
-      mapped by these rules;
-    * anything else: the estimator itself.
-
-    Parameters
-    ----------
-    estimator : estimator object
-        A (domain-adaptation) estimator.
-
-    Returns
-    -------
-    learner : estimator object
-        An unfitted clone of the plain learner.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from skdomain import KMM
-    >>> from skdomain.metrics import plain_learner
-    >>> plain_learner(KMM(LogisticRegression(C=0.5)))
-    LogisticRegression(C=0.5)
-    """
-    if isinstance(estimator, DelegateMixin):
-        return clone(default_estimator(estimator.estimator))
-    if isinstance(estimator, Pipeline):
-        steps = [
-            (name, step)
-            for name, step in estimator.steps[:-1]
-            if not (isinstance(step, DomainRequestMixin) and hasattr(step, "transform"))
-        ]
-        name, last = estimator.steps[-1]
-        steps.append((name, plain_learner(last)))
-        return Pipeline([(n, clone(s)) for n, s in steps])
-    return clone(estimator)
 
 
 def _is_domain_aware(estimator):

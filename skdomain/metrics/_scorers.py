@@ -9,12 +9,12 @@ or are inferred from the masked labels of ``y`` (routing off).
 
 import numpy as np
 from sklearn.base import clone, is_regressor
-from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import task_score
-from ..utils._domains import check_domain_labels, num_rows
+from ..utils._domains import check_domain_labels, masked_label, num_rows
+from ._density_ratio import _density_ratio, kmm_weights
 from ._ntg import _domain_fit_params
 
 __all__ = [
@@ -57,14 +57,6 @@ def _rows_loss(estimator, X, y, task):
     if task == "regression":
         return (np.asarray(pred, float) - np.asarray(y, float)) ** 2
     return (pred != y).astype(float)
-
-
-def _density_ratio(Xs, Xt, domain_classifier):
-    r"""``w(x) = p_T(x) / p_S(x) = (n_s / n_t) P(t|x) / P(s|x)`` by a domain classifier."""
-    clf = clone(domain_classifier)
-    clf.fit(np.vstack([Xs, Xt]), np.r_[np.zeros(len(Xs)), np.ones(len(Xt))])
-    p = np.clip(clf.predict_proba(Xs)[:, 1], 1e-6, 1 - 1e-6)
-    return len(Xs) / len(Xt) * p / (1 - p)
 
 
 class SupervisedTargetScorer(_DomainScorer):
@@ -111,9 +103,10 @@ class ImportanceWeightedScorer(_DomainScorer):
     fold, each weighted by the density ratio :math:`w(x) = p_T(x)/p_S(x)`,
     estimated on the fold's source vs target rows, either by a domain classifier,
     :math:`w = \frac{n_s}{n_t}\frac{P(t \mid x)}{P(s \mid x)}`, or by kernel mean
-    matching (:class:`~skdomain.KMM`'s weights :math:`\beta`). The score is
-    :math:`1 - \sum_i w_i \ell_i / \sum_i w_i` for the 0-1 loss (classification),
-    :math:`-\sum_i w_i \ell_i / \sum_i w_i` for the squared error (regression).
+    matching (:func:`~skdomain.instance.kmm_weights`, :class:`~skdomain.KMM`'s weights
+    :math:`\beta`). The score is :math:`1 - \sum_i w_i \ell_i / \sum_i w_i` for the 0-1
+    loss (classification), :math:`-\sum_i w_i \ell_i / \sum_i w_i` for the squared error
+    (regression).
 
     Parameters
     ----------
@@ -123,8 +116,8 @@ class ImportanceWeightedScorer(_DomainScorer):
     ratio : {"classifier", "kmm"}, default="classifier"
         How the density ratio is estimated.
     kmm_params : dict, default=None
-        Parameters of the :class:`~skdomain.KMM` used when ``ratio="kmm"``
-        (e.g. ``{"B": 10.0, "gamma": 0.5}``).
+        Parameters of :func:`~skdomain.instance.kmm_weights` used when ``ratio="kmm"``:
+        those of :class:`~skdomain.KMM` but ``estimator`` (e.g. ``{"B": 10.0, "gamma": 0.5}``).
 
     References
     ----------
@@ -139,14 +132,7 @@ class ImportanceWeightedScorer(_DomainScorer):
 
     def _weights(self, Xs, Xt):
         if self.ratio == "kmm":
-            from ..instance import KMM
-
-            # the QP's weights only: a dummy inner estimator takes them
-            X = np.vstack([Xs, Xt])
-            y = np.r_[np.zeros(len(Xs), dtype=int), np.full(len(Xt), -1)]
-            sd = np.r_[np.zeros(len(Xs), dtype=int), -np.ones(len(Xt), dtype=int)]
-            kmm = KMM(DummyClassifier(), **(self.kmm_params or {})).fit(X, y, sample_domain=sd)
-            return kmm.weights_
+            return kmm_weights(Xs, Xt, **(self.kmm_params or {}))
         if self.ratio != "classifier":
             raise ValueError(f"ratio must be 'classifier' or 'kmm'; got {self.ratio!r}.")
         dc = LogisticRegression(max_iter=1000) if self.domain_classifier is None else self.domain_classifier
@@ -193,7 +179,8 @@ class DeepEmbeddedValidationScorer(ImportanceWeightedScorer):
     ratio : {"classifier", "kmm"}, default="classifier"
         How the density ratio is estimated (as in :class:`ImportanceWeightedScorer`).
     kmm_params : dict, default=None
-        Parameters of the :class:`~skdomain.KMM` used when ``ratio="kmm"``.
+        Parameters of :func:`~skdomain.instance.kmm_weights` used when ``ratio="kmm"``
+        (those of :class:`~skdomain.KMM` but ``estimator``).
 
     References
     ----------
@@ -233,7 +220,7 @@ class ReverseValidationScorer(_DomainScorer):
             raise ValueError("ReverseValidationScorer needs source and target rows in the fold.")
         Xr = np.vstack([X[~source], X[src]])
         pseudo = estimator.predict(X[~source])
-        masked = np.full(src.sum(), np.nan if task == "regression" else -1)
+        masked = np.full(src.sum(), masked_label(task))
         yr = (
             np.concatenate([pseudo, masked])
             if task == "regression"

@@ -101,6 +101,11 @@ def infer_task(y):
     return "classification"
 
 
+def masked_label(task):
+    """The label of an unlabeled row: NaN for regression, ``-1`` for classification."""
+    return np.nan if task == "regression" else MASKED_CLASS
+
+
 def labeled_mask(y, task="classification"):
     """Boolean mask of the rows whose label is not masked.
 
@@ -371,7 +376,7 @@ def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
     if task is None:
         task = "regression" if type_of_target(np.concatenate(ys)) == "continuous" else "classification"
     _check_task(task)
-    fill = np.nan if task == "regression" else MASKED_CLASS
+    fill = masked_label(task)
 
     Xparts, yparts, dparts = [], [], []
     for i, (x, v) in enumerate(zip(Xs, ys)):

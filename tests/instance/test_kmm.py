@@ -10,7 +10,7 @@ from scipy import optimize, stats
 from skdomain import KMM
 from skdomain.datasets import make_domain_shift
 from skdomain.exceptions import SolverError
-from skdomain.instance import kmm_objective
+from skdomain.instance import kmm_objective, kmm_weights
 from skdomain.metrics import kernel_matrix, nystroem_factor
 
 
@@ -176,7 +176,7 @@ def test_several_source_ids_share_one_weight_vector():
 
 
 def test_compressed_factor_keeps_the_kernel_and_drops_tiny_directions():
-    from skdomain.instance._kmm import _compress_factor
+    from skdomain.metrics._density_ratio import _compress_factor
 
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 2))
@@ -252,3 +252,100 @@ def test_cvxpy_solver_error_is_reraised_with_a_hint(monkeypatch):
     monkeypatch.setattr(cp.Problem, "solve", boom)
     with pytest.raises(SolverError, match="failed \\(numerical trouble\\).*Try another solver"):
         KMM(B=2.0).fit(X, y, sample_domain=sd)
+
+
+# -- kmm_weights: the weights without an estimator ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"B": 2.0, "n_components": None},
+        {"B": 2.0, "n_components": 40, "random_state": 0},
+        {"kernel": "laplacian", "B": 5.0, "eps": 0.2},
+    ],
+    ids=["dense", "nystroem", "laplacian"],
+)
+def test_kmm_weights_equal_kmm_fit_weights(params):
+    X, y, sd, _ = _data()  # source rows first: the median heuristic sees the same pooled rows
+    kmm = KMM(**params).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(kmm_weights(X[sd >= 0], X[sd < 0], **params), kmm.weights_)
+
+
+def test_kmm_weights_checks_its_inputs():
+    X, y, sd, _ = _data()
+    with pytest.raises(ValueError, match="X_source has 2 features but X_target has 1"):
+        kmm_weights(X[sd >= 0], X[sd < 0][:, :1])
+    with pytest.raises(ValueError, match="The 'B' parameter of kmm_weights"):
+        kmm_weights(X[sd >= 0], X[sd < 0], B=-1.0)
+    with pytest.raises(ValueError, match="Infeasible KMM constraints"):
+        kmm_weights(X[sd >= 0], X[sd < 0], B=0.5, eps=0.1)
+
+
+def test_solver_warnings_point_at_the_caller(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, sd, _ = _data()
+    _patched_solve(monkeypatch, lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
+    with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
+        KMM(B=2.0).fit(X, y, sample_domain=sd)
+    assert record[0].filename == __file__
+    with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
+        kmm_weights(X[sd >= 0], X[sd < 0], B=2.0)
+    assert record[0].filename == __file__
+
+
+# -- the shared cvxpy solve (skdomain.utils._cvx, used by KMM and MMDQuerySelector) ---------
+
+
+def _solve(problem, x, **kwargs):
+    from skdomain.utils._cvx import solve
+
+    args = dict(solver="CLARABEL", owner="Owner", hint="Try this.", what="values", inaccurate="Careful.")
+    return solve(problem, x, **{**args, "stacklevel": 2, **kwargs})
+
+
+@pytest.mark.filterwarnings("ignore:Solution may be inaccurate")  # cvxpy, at max_iter=1
+def test_cvx_solve_names_the_status_of_a_failed_problem():
+    import cvxpy as cp
+
+    x = cp.Variable(2)
+    infeasible = cp.Problem(cp.Minimize(cp.sum(x)), [x >= 1, x <= 0])
+    with pytest.raises(
+        SolverError, match="^Owner: the CLARABEL solver returned status 'infeasible'. Try this.$"
+    ):
+        _solve(infeasible, x)
+    unbounded = cp.Problem(cp.Minimize(cp.sum(x)))
+    with pytest.raises(SolverError, match="returned status 'unbounded'"):
+        _solve(unbounded, x)
+
+    def box():  # a fresh problem per solve
+        return cp.Problem(cp.Minimize(cp.sum_squares(x - 1)), [x <= 0.5])
+
+    with pytest.raises(SolverError, match="'user_limit'. It hit an iteration or time limit: raise max_iter"):
+        _solve(box(), x, solver_options={"max_iter": 1})
+    with pytest.raises(ValueError, match="solver_options=.* are not accepted by CLARABEL"):
+        _solve(box(), x, solver_options={"no_such_option": 1})
+    value, status = _solve(box(), x)
+    np.testing.assert_allclose(value, [0.5, 0.5], atol=1e-6)
+    assert status == "optimal"
+
+
+def test_cvx_solve_warns_on_an_inaccurate_solution(monkeypatch):
+    import cvxpy as cp
+    from sklearn.exceptions import ConvergenceWarning
+
+    x = cp.Variable(2)
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(x - 1)), [x <= 0.5])
+    _patched_solve(monkeypatch, lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
+    with pytest.warns(ConvergenceWarning, match="'optimal_inaccurate'; Careful. Try this.") as record:
+        value, status = _solve(problem, x, stacklevel=1)  # stacklevel=1: this line
+    assert record[0].filename == __file__ and status == "optimal_inaccurate"
+
+
+def test_cvx_check_solver():
+    from skdomain.utils._cvx import check_solver
+
+    assert check_solver("osqp") == "OSQP"
+    with pytest.raises(ValueError, match="solver='NOPE' is not an installed cvxpy solver; installed: "):
+        check_solver("NOPE")

@@ -138,6 +138,24 @@ def test_kmm_density_ratio_option(shifted):
         ImportanceWeightedScorer(ratio="oracle")(models["kmm"], Xv, yv)
 
 
+def test_kmm_ratio_is_kmm_weights_as_when_kmm_was_fitted(shifted):
+    """ratio="kmm" gives the score it gave when the scorer fitted KMM(DummyClassifier())."""
+    from sklearn.dummy import DummyClassifier
+
+    models, Xv, yv, sdv, _ = shifted
+    src = sdv >= 0  # every source row of the fold is labeled
+    Xs, Xt = Xv[src], Xv[~src]
+    X = np.vstack([Xs, Xt])
+    y = np.r_[np.zeros(len(Xs), dtype=int), np.full(len(Xt), -1)]
+    sd = np.r_[np.zeros(len(Xs), dtype=int), -np.ones(len(Xt), dtype=int)]
+    params = {"B": 10.0, "n_components": 50, "random_state": 0}
+    w = KMM(DummyClassifier(), **params).fit(X, y, sample_domain=sd).weights_
+    for name, m in models.items():
+        loss = (m.predict(Xs) != yv[src]).astype(float)
+        expected = 1.0 - float(np.sum(w * loss) / np.sum(w))
+        assert ImportanceWeightedScorer(ratio="kmm", kmm_params=params)(m, Xv, yv) == expected, name
+
+
 def test_scorer_errors_name_the_problem(shifted):
     from sklearn.linear_model import LinearRegression
 
