@@ -15,6 +15,8 @@ No test module imports another, nor this file: what they share is here, as fixtu
 - ``check_api``: ``docs/check_api.py`` (the public packages and their ``__all__``).
 - ``shifted_blobs``, ``domain_accuracy``: the toy shift of the deep nets' adaptation tests
   and the domain-classifier accuracy that measures feature alignment.
+- ``patch_solve``: run cvxpy's solve, then fake what it returned (a status, values), for
+  the tests of the solver-failure paths.
 
 The torch thread setting for the whole session is in the repository's root ``conftest.py``.
 """
@@ -321,3 +323,25 @@ def shifted_blobs():
 def domain_accuracy():
     """``domain_accuracy(Z, sd)``: 3-fold accuracy of a domain classifier on features (0.5 is chance)."""
     return _domain_accuracy
+
+
+@pytest.fixture
+def patch_solve(monkeypatch):
+    """``patch_solve(after)``: cvxpy's real solve runs, then ``after(problem, variable)`` may change it.
+
+    ``variable`` is the problem's largest variable (KMM's weights, a test problem's ``x``), so
+    a test can fake a status or corrupt the values and see what skdomain does with them.
+    """
+    import cvxpy as cp
+
+    real = cp.Problem.solve
+
+    def patch(after):
+        def solve(self, *args, **kwargs):
+            out = real(self, *args, **kwargs)
+            after(self, max(self.variables(), key=lambda v: v.size))
+            return out
+
+        monkeypatch.setattr(cp.Problem, "solve", solve)
+
+    return patch

@@ -187,32 +187,17 @@ def test_compressed_factor_keeps_the_kernel_and_drops_tiny_directions():
     np.testing.assert_allclose(small @ small.T, K, atol=1e-5 * np.abs(K).max())
 
 
-def _patched_solve(monkeypatch, after):
-    """Run the real solve, then let ``after(problem, beta)`` change what it returned."""
-    import cvxpy as cp
-
-    real = cp.Problem.solve
-
-    def solve(self, *args, **kwargs):
-        out = real(self, *args, **kwargs)
-        beta = max(self.variables(), key=lambda v: v.size)
-        after(self, beta)
-        return out
-
-    monkeypatch.setattr(cp.Problem, "solve", solve)
-
-
-def test_inaccurate_status_warns(monkeypatch):
+def test_inaccurate_status_warns(patch_solve):
     from sklearn.exceptions import ConvergenceWarning
 
     X, y, sd, _ = _data()
-    _patched_solve(monkeypatch, lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
+    patch_solve(lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
     with pytest.warns(ConvergenceWarning, match="optimal_inaccurate"):
         kmm = KMM(B=2.0).fit(X, y, sample_domain=sd)
     assert kmm.solver_status_ == "optimal_inaccurate"
 
 
-def test_constraint_violation_warns_and_weights_are_clipped(monkeypatch):
+def test_constraint_violation_warns_and_weights_are_clipped(patch_solve):
     from sklearn.exceptions import ConvergenceWarning
 
     X, y, sd, _ = _data()
@@ -222,13 +207,13 @@ def test_constraint_violation_warns_and_weights_are_clipped(monkeypatch):
         v[0], v[1] = -0.5, 2.5
         beta.value = v
 
-    _patched_solve(monkeypatch, corrupt)
+    patch_solve(corrupt)
     with pytest.warns(ConvergenceWarning, match="violates the constraints"):
         kmm = KMM(B=2.0).fit(X, y, sample_domain=sd)
     assert kmm.weights_.min() >= 0.0 and kmm.weights_.max() <= 2.0
 
 
-def test_non_finite_weights_raise(monkeypatch):
+def test_non_finite_weights_raise(patch_solve):
     X, y, sd, _ = _data()
 
     def nan(problem, beta):
@@ -236,7 +221,7 @@ def test_non_finite_weights_raise(monkeypatch):
         v[3] = np.nan
         beta.save_value(v)  # as a solver would return it (the value setter rejects NaN)
 
-    _patched_solve(monkeypatch, nan)
+    patch_solve(nan)
     with pytest.raises(SolverError, match="non-finite"):
         KMM(B=2.0).fit(X, y, sample_domain=sd)
 
@@ -282,70 +267,14 @@ def test_kmm_weights_checks_its_inputs():
         kmm_weights(X[sd >= 0], X[sd < 0], B=0.5, eps=0.1)
 
 
-def test_solver_warnings_point_at_the_caller(monkeypatch):
+def test_solver_warnings_point_at_the_caller(patch_solve):
     from sklearn.exceptions import ConvergenceWarning
 
     X, y, sd, _ = _data()
-    _patched_solve(monkeypatch, lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
+    patch_solve(lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
     with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
         KMM(B=2.0).fit(X, y, sample_domain=sd)
     assert record[0].filename == __file__
     with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
         kmm_weights(X[sd >= 0], X[sd < 0], B=2.0)
     assert record[0].filename == __file__
-
-
-# -- the shared cvxpy solve (skdomain.utils._cvx, used by KMM and MMDQuerySelector) ---------
-
-
-def _solve(problem, x, **kwargs):
-    from skdomain.utils._cvx import solve
-
-    args = dict(solver="CLARABEL", owner="Owner", hint="Try this.", what="values", inaccurate="Careful.")
-    return solve(problem, x, **{**args, "stacklevel": 2, **kwargs})
-
-
-@pytest.mark.filterwarnings("ignore:Solution may be inaccurate")  # cvxpy, at max_iter=1
-def test_cvx_solve_names_the_status_of_a_failed_problem():
-    import cvxpy as cp
-
-    x = cp.Variable(2)
-    infeasible = cp.Problem(cp.Minimize(cp.sum(x)), [x >= 1, x <= 0])
-    with pytest.raises(
-        SolverError, match="^Owner: the CLARABEL solver returned status 'infeasible'. Try this.$"
-    ):
-        _solve(infeasible, x)
-    unbounded = cp.Problem(cp.Minimize(cp.sum(x)))
-    with pytest.raises(SolverError, match="returned status 'unbounded'"):
-        _solve(unbounded, x)
-
-    def box():  # a fresh problem per solve
-        return cp.Problem(cp.Minimize(cp.sum_squares(x - 1)), [x <= 0.5])
-
-    with pytest.raises(SolverError, match="'user_limit'. It hit an iteration or time limit: raise max_iter"):
-        _solve(box(), x, solver_options={"max_iter": 1})
-    with pytest.raises(ValueError, match="solver_options=.* are not accepted by CLARABEL"):
-        _solve(box(), x, solver_options={"no_such_option": 1})
-    value, status = _solve(box(), x)
-    np.testing.assert_allclose(value, [0.5, 0.5], atol=1e-6)
-    assert status == "optimal"
-
-
-def test_cvx_solve_warns_on_an_inaccurate_solution(monkeypatch):
-    import cvxpy as cp
-    from sklearn.exceptions import ConvergenceWarning
-
-    x = cp.Variable(2)
-    problem = cp.Problem(cp.Minimize(cp.sum_squares(x - 1)), [x <= 0.5])
-    _patched_solve(monkeypatch, lambda p, b: setattr(p, "_status", "optimal_inaccurate"))
-    with pytest.warns(ConvergenceWarning, match="'optimal_inaccurate'; Careful. Try this.") as record:
-        value, status = _solve(problem, x, stacklevel=1)  # stacklevel=1: this line
-    assert record[0].filename == __file__ and status == "optimal_inaccurate"
-
-
-def test_cvx_check_solver():
-    from skdomain.utils._cvx import check_solver
-
-    assert check_solver("osqp") == "OSQP"
-    with pytest.raises(ValueError, match="solver='NOPE' is not an installed cvxpy solver; installed: "):
-        check_solver("NOPE")
