@@ -435,20 +435,12 @@ def test_bad_parameters(params, match):
         MMDQuerySelector(**{"batch_size": 2, **params}).fit(X, y, sample_domain=sd)
 
 
-def test_inaccurate_relaxation_warns_at_the_caller(monkeypatch):
-    import cvxpy as cp
+def test_inaccurate_relaxation_warns_at_the_caller(patch_solve):
     from sklearn.exceptions import ConvergenceWarning
-
-    real = cp.Problem.solve
-
-    def inaccurate(self, *args, **kwargs):
-        out = real(self, *args, **kwargs)
-        self._status = "optimal_inaccurate"
-        return out
 
     X, y, sd, _ = _data()
     sel = MMDQuerySelector(batch_size=2, transfer_estimator=LogisticRegression())
-    monkeypatch.setattr(cp.Problem, "solve", inaccurate)
+    patch_solve(lambda problem, variable: setattr(problem, "_status", "optimal_inaccurate"))
     with pytest.warns(ConvergenceWarning, match="'optimal_inaccurate'; the relaxed bound") as record:
         sel.fit(X, y, sample_domain=sd)
     assert record[0].filename == __file__ and sel.solver_status_ == "optimal_inaccurate"
