@@ -116,7 +116,7 @@ class DomainShuffleSplit(_DomainSplitter):
             yield np.flatnonzero(~mask), np.flatnonzero(mask)
 
     def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
-        """Number of splits: ``n_splits``.
+        """Return the number of splits: ``n_splits``.
 
         Parameters
         ----------
@@ -232,7 +232,7 @@ class LeaveOneDomainOut(_DomainSplitter):
             yield np.flatnonzero(sd != s), np.flatnonzero(sd == s)
 
     def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
-        """Number of source domains.
+        """Return the number of splits: one per source domain.
 
         Parameters
         ----------

@@ -221,7 +221,7 @@ class _DictionaryTransfer(DomainRequestMixin, BaseEstimator):
     # -- data -----------------------------------------------------------------
 
     def _check_data(self, X, y, sample_domain):
-        """The domain contract, except that given source models allow a fit without source rows."""
+        """Check the domain contract, except that given source models allow a fit without source rows."""
         models = self.source_models is not None and len(self.source_models) > 0
         if models and sample_domain is not None and np.ndim(sample_domain) == 1:
             sd = np.asarray(sample_domain)
