@@ -207,6 +207,7 @@ def _make_pictures(app):
 
 
 def setup(app):
+    """Connect this file's event handlers (Sphinx calls it on a project's conf.py)."""
     app.connect("autodoc-process-docstring", _plain_sklearn_refs)
     app.connect("builder-inited", _make_pictures)
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)

@@ -60,6 +60,7 @@ n_seeds, n_rounds, batch = (2, 3, 3) if QUICK else (6, 8, 3)
 
 
 def partial_flip(seed, n_source=80, n_target=100):
+    """Draw the source and the partly flipped target, every target label masked."""
     rng = np.random.RandomState(seed)
     Xs = rng.normal(size=(n_source, 2))
     ys = (Xs[:, 1] > 0).astype(int)

@@ -44,7 +44,7 @@ show_digits = [np.flatnonzero(digits.target == d)[0] for d in range(0, 10, 2)]
 
 
 def crop_square(im):
-    """Steps 1-2 for display: the ink's bounding box, padded to a square."""
+    """Apply steps 1-2 for display: crop to the ink's bounding box, pad to a square."""
     r, c = np.flatnonzero((im > 0).any(1)), np.flatnonzero((im > 0).any(0))
     crop = im[r[0] : r[-1] + 1, c[0] : c[-1] + 1]
     h, w = crop.shape
@@ -122,6 +122,7 @@ threadpool_limits(1)
 
 
 def source_only(direction, standardize=None):
+    """Score a source-only model on held-out source rows and on the target."""
     X, y, sd, y_true = load_mnist_digits(
         direction, standardize=standardize, n_source=n_source, random_state=0, return_target_labels=True
     )

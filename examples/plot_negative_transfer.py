@@ -94,6 +94,7 @@ BATCH = 64  # rows per domain in a DANN step
 
 
 def net(cls, seed, epochs=EPOCHS):
+    """Build an unfitted net of class ``cls``, with the settings shared by the study."""
     return cls(max_epochs=epochs, batch_size=BATCH, lr=1e-3, random_state=seed)
 
 
