@@ -34,7 +34,7 @@ def _skdomain_classes(package="skdomain"):
 
 
 def _defined_in(cls, name):
-    """The module of the class that defines ``cls.name`` (first of the MRO holding it)."""
+    """Return the module of the class that defines ``cls.name`` (first of the MRO holding it)."""
     for klass in cls.__mro__:
         if name in vars(klass):
             return klass.__module__
@@ -42,7 +42,7 @@ def _defined_in(cls, name):
 
 
 def inherited_patterns(package="skdomain"):
-    """``numpydoc_validation_exclude`` patterns of members inherited from outside ``package``.
+    r"""``numpydoc_validation_exclude`` patterns of members inherited from outside ``package``.
 
     Parameters
     ----------
@@ -52,7 +52,7 @@ def inherited_patterns(package="skdomain"):
     Returns
     -------
     patterns : set of str
-        One regular expression ``\\.Class\\.member$`` per public member that every class
+        One regular expression ``\.Class\.member$`` per public member that every class
         of that name inherits from another library (numpydoc names a member by the
         path it is documented under, ``skdomain.DANNClassifier.check_data`` or
         ``skdomain.deep.DomainNet.check_data``, so the class name anchors it).

@@ -32,7 +32,7 @@ ROW_H = 0.42  # height of a row, in inches
 
 
 def layout_data():
-    """The arrays of the layout picture: two sources, one partly labeled target.
+    """Return the arrays of the layout picture: two sources, one partly labeled target.
 
     Returns
     -------
@@ -51,7 +51,7 @@ def layout_data():
 
 
 def inference_panels():
-    """The panels of the inference picture: ``y`` and the inferred ``sample_domain``.
+    """Return the panels of the inference picture: ``y`` and the inferred ``sample_domain``.
 
     Returns
     -------
@@ -135,13 +135,13 @@ def _column(ax, x0, width, texts, fills, edges, title=None, hatch_rows=(), bold_
 
 
 def _brace(ax, x, top, bottom, text, colour):
-    """A bracket from row ``top`` to row ``bottom`` (inclusive) of an ``n``-row column."""
+    """Draw a bracket from row ``top`` to row ``bottom`` (inclusive) of an ``n``-row column."""
     ax.plot([x, x + 0.15, x + 0.15, x], [top, top, bottom, bottom], color=colour, linewidth=1.5)
     ax.text(x + 0.3, (top + bottom) / 2, text, ha="left", va="center", fontsize=9, color=colour)
 
 
 def draw_layout():
-    """The data layout: ``X``, ``y`` and ``sample_domain`` side by side, rows coloured by domain."""
+    """Draw the data layout: ``X``, ``y`` and ``sample_domain`` side by side, rows coloured by domain."""
     import matplotlib.pyplot as plt
 
     X, y, sd = layout_data()

@@ -153,6 +153,7 @@ def check_api(path=API_RST, packages=PACKAGES, excluded=None):
 
 
 def main():
+    """Print the problems of the API reference; return 1 if there is one, else 0."""
     problems = check_api()
     for problem in problems:
         print(problem)

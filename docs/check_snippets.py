@@ -82,6 +82,7 @@ def run_page(path, verbose=False):
 
 
 def main(argv=None):
+    """Run the code blocks of the pages given on the command line (default: every page)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", nargs="*", help="pages to run (default: all under docs/)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print the blocks' output")

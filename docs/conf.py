@@ -5,7 +5,8 @@ Build with ``make -C docs html`` (warnings are errors). Set
 (``make -C docs html-quick``), or ``SKDOMAIN_DOCS_NOPLOT=1`` to skip them
 (``make -C docs html-noplot``; not ``-D plot_gallery=0``, which would leave
 stale example pages behind for the next full build).
-No extension here needs network access (intersphinx is deliberately off).
+No extension here needs network access (intersphinx is deliberately off), and
+the built site needs none either (MathJax is served from its own _static/).
 """
 
 import os
@@ -44,6 +45,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax from the build's own _static/mathjax/ (copied from the package), not
+    # from a CDN: maths render in a site built and read without network.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -207,6 +211,7 @@ def _make_pictures(app):
 
 
 def setup(app):
+    """Connect this file's event handlers (Sphinx calls it on a project's conf.py)."""
     app.connect("autodoc-process-docstring", _plain_sklearn_refs)
     app.connect("builder-inited", _make_pictures)
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)

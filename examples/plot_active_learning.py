@@ -17,7 +17,8 @@ so a batch of ``b`` rows is chosen by
 .. math::
 
     \min_{\alpha \in \{0,1\}^{n_u},\ \sum_i\alpha_i = b}\;
-    -\lambda\, d^\top\alpha + \mathrm{MMD}^2\big(P_{\mathrm{ref}},\, P_L + P_U\alpha\big),
+    -\lambda\, d^\top\alpha
+    + \mathrm{MMD}^2\big(P_{\mathrm{ref}},\, P_L + P_U\alpha\big),
 
 which also keeps the labeled set (with the batch) close to a reference sample
 in the kernel mean embedding. The Boolean problem is relaxed to
@@ -60,19 +61,32 @@ n_seeds, n_rounds, batch = (2, 3, 3) if QUICK else (6, 8, 3)
 
 
 def partial_flip(seed, n_source=80, n_target=100):
+    """Draw the source and the partly flipped target, target labels masked."""
     rng = np.random.RandomState(seed)
     Xs = rng.normal(size=(n_source, 2))
     ys = (Xs[:, 1] > 0).astype(int)
-    part = rng.choice(3, size=n_target, p=[0.45, 0.45, 0.10])  # left, right, outlier
-    Xt = np.where(part[:, None] == 0, [-2.0, 0.0], [2.0, 0.0]) + 0.7 * rng.normal(size=(n_target, 2))
+    # left, right, outlier
+    part = rng.choice(3, size=n_target, p=[0.45, 0.45, 0.10])
+    Xt = np.where(
+        part[:, None] == 0, [-2.0, 0.0], [2.0, 0.0]
+    ) + 0.7 * rng.normal(size=(n_target, 2))
     outlier = part == 2
     Xt[outlier] = 3.0 * rng.normal(size=(outlier.sum(), 2))
     yt = np.where(part == 1, Xt[:, 1] < 0, Xt[:, 1] > 0).astype(int)
     yt[outlier] = rng.randint(2, size=outlier.sum())
     X = np.vstack([Xs, Xt])
-    y = np.r_[ys, np.full(n_target, -1)]  # every target label masked: a cold start
-    sample_domain = np.r_[np.zeros(n_source, dtype=int), -np.ones(n_target, dtype=int)]
-    return X, y, sample_domain, np.r_[ys, yt], np.r_[np.full(n_source, -1), part]
+    # every target label masked: a cold start
+    y = np.r_[ys, np.full(n_target, -1)]
+    sample_domain = np.r_[
+        np.zeros(n_source, dtype=int), -np.ones(n_target, dtype=int)
+    ]
+    return (
+        X,
+        y,
+        sample_domain,
+        np.r_[ys, yt],
+        np.r_[np.full(n_source, -1), part],
+    )
 
 
 model = make_pipeline(PolynomialFeatures(2), LogisticRegression(max_iter=1000))
@@ -108,7 +122,8 @@ for strategy in ("random", "uncertainty", "mmd"):
     picks[strategy] = curve.queried[0]
 sel = MMDQuerySelector(model, batch_size=6).fit(X, y0, sample_domain=sd)
 print(
-    f"relaxed bound {sel.relaxed_objective_:.4f}, rounded objective {sel.rounded_objective_:.4f}, "
+    f"relaxed bound {sel.relaxed_objective_:.4f}, "
+    f"rounded objective {sel.rounded_objective_:.4f}, "
     f"{sel.n_swaps_} exchange(s), cold start: {sel.cold_start_}"
 )
 
@@ -123,11 +138,17 @@ for ax, (strategy, idx) in zip(axes, picks.items()):
         alpha=0.5,
         label="target (true class)",
     )
-    ax.scatter(*X[start].T, s=80, facecolors="none", edgecolors="k", label="labeled at start")
+    ax.scatter(
+        *X[start].T,
+        s=80,
+        facecolors="none",
+        edgecolors="k",
+        label="labeled at start",
+    )
     ax.scatter(*X[idx].T, s=120, marker="*", c="crimson", label="queried")
     ax.set(
-        title=f"{strategy}: {np.sum(part[idx] == 2)} outlier(s), {np.sum(part[idx] == 1)} in the "
-        "flipped blob",
+        title=f"{strategy}: {np.sum(part[idx] == 2)} outlier(s), "
+        f"{np.sum(part[idx] == 1)} in the flipped blob",
         xlabel="$x_1$",
     )
 axes[0].set_ylabel("$x_2$")
@@ -169,13 +190,19 @@ with warnings.catch_warnings():
 n_labels = curve.n_labels
 
 fig, ax = plt.subplots(figsize=(7, 4.5))
-print(f"{'strategy':34s} " + " ".join(f"{n:>5d}" for n in n_labels) + "   mean")
+print(
+    f"{'strategy':34s} " + " ".join(f"{n:>5d}" for n in n_labels) + "   mean"
+)
 for name, values in scores.items():
     values = np.array(values)
     mean, sem = values.mean(axis=0), values.std(axis=0) / np.sqrt(len(values))
     ax.plot(n_labels, mean, marker="o", label=name)
     ax.fill_between(n_labels, mean - sem, mean + sem, alpha=0.15)
-    print(f"{name:34s} " + " ".join(f"{v:5.3f}" for v in mean) + f"  {mean[1:].mean():5.3f}")
+    print(
+        f"{name:34s} "
+        + " ".join(f"{v:5.3f}" for v in mean)
+        + f"  {mean[1:].mean():5.3f}"
+    )
 ax.set(
     xlabel="labeled target rows",
     ylabel="target accuracy of the transfer model",

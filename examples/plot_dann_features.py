@@ -4,27 +4,31 @@ DANN features: source and target, aligned
 ===========================================
 
 :class:`skdomain.DANNClassifier` (Ganin & Lempitsky, 2015) trains a feature
-extractor :math:`F`, a classifier :math:`C` and a domain discriminator :math:`D`,
+extractor :math:`F`, a classifier :math:`C` and a domain discriminator
+:math:`D`,
 
 .. math::
 
-    \min_{F, C} \max_D \; \mathcal{L}_{\mathrm{CLF}}(F, C) + \mu \, \mathcal{L}_{\mathrm{ADV}}(F, D),
+    \min_{F, C} \max_D \; \mathcal{L}_{\mathrm{CLF}}(F, C)
+    + \mu \, \mathcal{L}_{\mathrm{ADV}}(F, D),
 
-where :math:`\mathcal{L}_{\mathrm{ADV}}` is :math:`D`'s log-likelihood of the right
-domain: :math:`F` receives :math:`D`'s gradient reversed, so it learns features on
-which source and target rows look alike while the source labels stay predictable.
+where :math:`\mathcal{L}_{\mathrm{ADV}}` is :math:`D`'s log-likelihood of the
+right domain: :math:`F` receives :math:`D`'s gradient reversed, so it learns
+features on which source and target rows look alike while the source labels
+stay predictable.
 
-This example fits the same network twice on two rotated moons (the target is the
-source turned by 35 degrees, its labels hidden): once with :math:`\mu = 0` (source
-only) and once with :math:`\mu = 1` (DANN), and shows a PCA of the learned features
-of both domains, with the target accuracy of each net.
+This example fits the same network twice on two rotated moons (the target is
+the source turned by 35 degrees, its labels hidden): once with :math:`\mu = 0`
+(source only) and once with :math:`\mu = 1` (DANN), and shows a PCA of the
+learned features of both domains, with the target accuracy of each net.
 """
 
 # %%
 # Data
 # ----
-# ``y`` masks the target labels with ``-1``; ``sample_domain`` is ``0`` on source
-# rows and ``-1`` on target rows. ``SKDOMAIN_DOCS_QUICK=1`` runs fewer epochs.
+# ``y`` masks the target labels with ``-1``; ``sample_domain`` is ``0`` on
+# source rows and ``-1`` on target rows. ``SKDOMAIN_DOCS_QUICK=1`` runs fewer
+# epochs.
 
 import os
 
@@ -48,25 +52,40 @@ Xt = (Xt - Xt.mean(0)) @ R.T + Xt.mean(0)
 
 X = np.vstack([Xs, Xt])
 y = np.r_[ys, -np.ones(len(yt), dtype=int)]
-sample_domain = np.r_[np.zeros(len(ys), dtype=int), -np.ones(len(yt), dtype=int)]
+sample_domain = np.r_[
+    np.zeros(len(ys), dtype=int), -np.ones(len(yt), dtype=int)
+]
 source, target = sample_domain >= 0, sample_domain < 0
 
 # %%
 # Source only and DANN
 # --------------------
-# The two nets differ only in :math:`\mu`; ``random_state`` fixes the weights and
-# the batches, so the comparison is like for like. ``history`` records every loss
-# term per batch and per epoch.
+# The two nets differ only in :math:`\mu`; ``random_state`` fixes the weights
+# and the batches, so the comparison is like for like. ``history`` records
+# every loss term per batch and per epoch.
 
-params = dict(max_epochs=max_epochs, lr=5e-3, batch_size=32, module__hidden_units=(32, 16), random_state=0)
+params = dict(
+    max_epochs=max_epochs,
+    lr=5e-3,
+    batch_size=32,
+    module__hidden_units=(32, 16),
+    random_state=0,
+)
 nets = {
-    "source only (mu = 0)": DANNClassifier(mu=0.0, **params).fit(X, y, sample_domain=sample_domain),
-    "DANN (mu = 1)": DANNClassifier(mu=1.0, **params).fit(X, y, sample_domain=sample_domain),
+    "source only (mu = 0)": DANNClassifier(mu=0.0, **params).fit(
+        X, y, sample_domain=sample_domain
+    ),
+    "DANN (mu = 1)": DANNClassifier(mu=1.0, **params).fit(
+        X, y, sample_domain=sample_domain
+    ),
 }
 for name, net in nets.items():
     acc = np.mean(net.predict(X[target]) == yt)
     d_loss = net.history[-1, "train_loss_adv"]
-    print(f"{name:22s} target accuracy {acc:.3f}, discriminator loss (last epoch) {d_loss:.3f}")
+    print(
+        f"{name:22s} target accuracy {acc:.3f}, "
+        f"discriminator loss (last epoch) {d_loss:.3f}"
+    )
 
 # %%
 # Learned features

@@ -6,14 +6,16 @@ Parameter transfer through a shared dictionary of models
 :class:`skdomain.DictionaryTransferRegressor` assumes that the linear models of
 related tasks are combinations of a few *base models*, the columns of a
 dictionary :math:`D`. It fits one ridge model :math:`W_S^i` per source task,
-learns :math:`D` and sparse codes :math:`V_S^i` with :math:`W_S^i \approx D V_S^i`,
-then fits the target model :math:`W_T` jointly with its own code :math:`V_T`:
+learns :math:`D` and sparse codes :math:`V_S^i` with
+:math:`W_S^i \approx D V_S^i`, then fits the target model :math:`W_T` jointly
+with its own code :math:`V_T`:
 
 .. math::
 
     \min_{D, V_S^i, V_T, W_T}\; \sum_i \Big(\tfrac12\|W_S^i - D V_S^i\|_F^2
     + \eta\|V_S^i\|_{2,1}\Big) + \tfrac{\alpha}{2}\|W_T - D V_T\|_F^2
-    + \eta\|V_T\|_{2,1} + \beta\Big(\tfrac12\|X_L W_T - Y_L\|_F^2 + \|W_T\|_F^2\Big).
+    + \eta\|V_T\|_{2,1}
+    + \beta\Big(\tfrac12\|X_L W_T - Y_L\|_F^2 + \|W_T\|_F^2\Big).
 
 On a family of tasks that truly share three atoms
 (:func:`skdomain.datasets.make_shared_dictionary_tasks`: 20 features, five
@@ -58,19 +60,30 @@ def scores(n_labeled, seed):
     labeled_target = (sd < 0) & ~np.isnan(y)
     test = (sd < 0) & np.isnan(y)
     labeled = (sd >= 0) | labeled_target
-    own = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X[labeled_target], y[labeled_target])
+    own = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(
+        X[labeled_target], y[labeled_target]
+    )
     pooled = Ridge().fit(X[labeled], y[labeled])
-    dictionary = DictionaryTransferRegressor(n_atoms=3, random_state=0).fit(X, y, sample_domain=sd)
-    return [m.score(X[test], y_true[test]) for m in (own, pooled, dictionary)], dictionary
+    dictionary = DictionaryTransferRegressor(n_atoms=3, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
+    return [
+        m.score(X[test], y_true[test]) for m in (own, pooled, dictionary)
+    ], dictionary
 
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DomainWarning)
-    results = np.array([[scores(n, s)[0] for s in seeds] for n in label_counts])
+    results = np.array(
+        [[scores(n, s)[0] for s in seeds] for n in label_counts]
+    )
 mean = results.mean(axis=1)  # (n_counts, 3)
 
 for n, row in zip(label_counts, mean):
-    print(f"{n:3d} target labels: target-only {row[0]:6.3f}  pooled {row[1]:6.3f}  dictionary {row[2]:6.3f}")
+    print(
+        f"{n:3d} target labels: target-only {row[0]:6.3f}  "
+        f"pooled {row[1]:6.3f}  dictionary {row[2]:6.3f}"
+    )
 
 # %%
 # Learning curves and the solver's objective
@@ -88,7 +101,9 @@ for n, row in zip(label_counts, mean):
 
 _, fitted = scores(10, 0)
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4))
-for j, (name, style) in enumerate([("target-only", "o-"), ("pooled", "s--"), ("dictionary", "^-")]):
+for j, (name, style) in enumerate(
+    [("target-only", "o-"), ("pooled", "s--"), ("dictionary", "^-")]
+):
     ax0.plot(label_counts, mean[:, j], style, label=name)
 ax0.set_xlabel("labeled target rows")
 ax0.set_ylabel(f"target $R^2$ (mean of {len(seeds)} seeds)")
@@ -96,7 +111,12 @@ ax0.set_ylim(-1.0, 1.0)
 ax0.legend()
 ax0.set_title("Few target labels")
 n1 = fitted.source_objective_curve_.size
-ax1.plot(np.arange(n1), fitted.source_objective_curve_, "o-", label="stage 1 (sources)")
+ax1.plot(
+    np.arange(n1),
+    fitted.source_objective_curve_,
+    "o-",
+    label="stage 1 (sources)",
+)
 ax1.plot(
     np.arange(n1 - 1, n1 - 1 + fitted.objective_curve_.size),
     fitted.objective_curve_,

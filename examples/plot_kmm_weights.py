@@ -47,10 +47,17 @@ QUICK = os.environ.get("SKDOMAIN_DOCS_QUICK", "0") not in ("", "0")
 n = 100 if QUICK else 300
 
 X, y, sample_domain, y_true = make_domain_shift(
-    n_source=n, n_target=n, shift="covariate", random_state=0, return_target_labels=True
+    n_source=n,
+    n_target=n,
+    shift="covariate",
+    random_state=0,
+    return_target_labels=True,
 )
 source, target = sample_domain >= 0, sample_domain < 0
-print(f"{source.sum()} source rows (labeled), {target.sum()} target rows (labels masked)")
+print(
+    f"{source.sum()} source rows (labeled), "
+    f"{target.sum()} target rows (labels masked)"
+)
 print("masked target labels:", np.unique(y[target]))
 
 # %%
@@ -63,12 +70,18 @@ print("masked target labels:", np.unique(y[target]))
 # a single source row may count.
 
 source_only = LogisticRegression().fit(X[source], y[source])
-kmm = KMM(LogisticRegression(), B=10.0, random_state=0).fit(X, y, sample_domain=sample_domain)
+kmm = KMM(LogisticRegression(), B=10.0, random_state=0).fit(
+    X, y, sample_domain=sample_domain
+)
 
 weights = kmm.weights_  # one weight per source row, in input order
-print(f"solver status: {kmm.solver_status_}, gamma (median heuristic): {kmm.gamma_:.3f}")
 print(
-    f"weights in [{weights.min():.2g}, {weights.max():.2g}], sum {weights.sum():.1f} for n_s = {source.sum()}"
+    f"solver status: {kmm.solver_status_}, "
+    f"gamma (median heuristic): {kmm.gamma_:.3f}"
+)
+print(
+    f"weights in [{weights.min():.2g}, {weights.max():.2g}], "
+    f"sum {weights.sum():.1f} for n_s = {source.sum()}"
 )
 print(f"effective sample size: {weights.sum() ** 2 / (weights**2).sum():.1f}")
 
@@ -92,7 +105,9 @@ x2 = np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5, 300)
 g1, g2 = np.meshgrid(x1, x2)
 grid = np.c_[g1.ravel(), g2.ravel()]
 
-fig, (ax, ax_w) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.6, 1]})
+fig, (ax, ax_w) = plt.subplots(
+    1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.6, 1]}
+)
 Xs, ys = X[source], y[source]
 size = 60 * weights / weights.max() + 1
 for label, color in [(0, "tab:blue"), (1, "tab:orange")]:
@@ -106,19 +121,46 @@ for label, color in [(0, "tab:blue"), (1, "tab:orange")]:
         edgecolors="none",
         label=f"source, class {label} (size ∝ weight)",
     )
-ax.scatter(X[target, 0], X[target, 1], s=8, c="k", marker="x", alpha=0.5, label="target (unlabeled)")
-for model, style, name in [(source_only, "--", "source only"), (kmm, "-", "KMM")]:
+ax.scatter(
+    X[target, 0],
+    X[target, 1],
+    s=8,
+    c="k",
+    marker="x",
+    alpha=0.5,
+    label="target (unlabeled)",
+)
+for model, style, name in [
+    (source_only, "--", "source only"),
+    (kmm, "-", "KMM"),
+]:
     scores = model.decision_function(grid).reshape(g1.shape)
-    ax.contour(g1, g2, scores, levels=[0.0], colors="k", linestyles=style, linewidths=1.5)
+    ax.contour(
+        g1,
+        g2,
+        scores,
+        levels=[0.0],
+        colors="k",
+        linestyles=style,
+        linewidths=1.5,
+    )
     ax.plot([], [], "k" + style, label=f"{name} boundary")
 ax.plot(x1, 0.5 * x1**2 - 0.5, ":", c="tab:green", lw=2, label="true boundary")
-ax.set(xlim=(x1[0], x1[-1]), ylim=(x2[0], x2[-1]), xlabel="$x_1$", ylabel="$x_2$")
-ax.set_title(f"target accuracy: source only {acc_source_only:.2f}, KMM {acc_kmm:.2f}")
+ax.set(
+    xlim=(x1[0], x1[-1]), ylim=(x2[0], x2[-1]), xlabel="$x_1$", ylabel="$x_2$"
+)
+ax.set_title(
+    f"target accuracy: source only {acc_source_only:.2f}, KMM {acc_kmm:.2f}"
+)
 ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
 
 ax_w.scatter(Xs[:, 0], weights, s=10, c="tab:purple", alpha=0.6)
 ax_w.axhline(1.0, c="gray", lw=0.8, ls="--")
-ax_w.set(xlabel="$x_1$", ylabel=r"KMM weight $\beta_i$", title=f"weights (B = {kmm.B:g})")
+ax_w.set(
+    xlabel="$x_1$",
+    ylabel=r"KMM weight $\beta_i$",
+    title=f"weights (B = {kmm.B:g})",
+)
 ax_t = ax_w.twinx()
 ax_t.hist(X[target, 0], bins=20, color="k", alpha=0.15)
 ax_t.set_yticks([])
@@ -137,12 +179,18 @@ fig.tight_layout()
 # changing. The sum constraint :math:`|\sum_i \beta_i - n_s| \le n_s \epsilon`
 # uses the default :math:`\epsilon = (\sqrt{n_s} - 1)/\sqrt{n_s}`.
 
-print(f"{'B':>7s} {'max weight':>11s} {'sum':>7s} {'ESS':>6s} {'target acc':>11s}")
+print(
+    f"{'B':>7s} {'max weight':>11s} {'sum':>7s} {'ESS':>6s} "
+    f"{'target acc':>11s}"
+)
 for B in [1.0, 3.0, 10.0, 100.0]:
-    model = KMM(LogisticRegression(), B=B, random_state=0).fit(X, y, sample_domain=sample_domain)
+    model = KMM(LogisticRegression(), B=B, random_state=0).fit(
+        X, y, sample_domain=sample_domain
+    )
     w = model.weights_
     print(
-        f"{B:7g} {w.max():11.2f} {w.sum():7.1f} {w.sum() ** 2 / (w**2).sum():6.1f} "
+        f"{B:7g} {w.max():11.2f} {w.sum():7.1f} "
+        f"{w.sum() ** 2 / (w**2).sum():6.1f} "
         f"{model.score(X[target], y_true[target]):11.3f}"
     )
 

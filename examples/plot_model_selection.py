@@ -72,16 +72,29 @@ METHODS = {
         {"gamma": GAMMAS, "B": [1.5, 10.0] if QUICK else [1.5, 10.0, 100.0]},
     ),
     "TCA": (
-        make_pipeline(StandardScaler(), TCA(n_components=5, random_state=0), LabeledOnly()),
-        {"tca__gamma": GAMMAS, "tca__mu": [0.1, 10.0] if QUICK else [0.1, 1.0, 10.0]},
+        make_pipeline(
+            StandardScaler(),
+            TCA(n_components=5, random_state=0),
+            LabeledOnly(),
+        ),
+        {
+            "tca__gamma": GAMMAS,
+            "tca__mu": [0.1, 10.0] if QUICK else [0.1, 1.0, 10.0],
+        },
     ),
 }
 
 
 def select(method, seed):
-    """Target accuracy of each criterion's choice, relative to the oracle of the grid."""
+    """Compare each criterion's choice with the oracle of the grid.
+
+    Return the target accuracy of each choice divided by the oracle's, and the
+    oracle's target accuracy.
+    """
     est, grid = METHODS[method]
-    X, y, sd, y_true = make_domain_shift(N, N, random_state=seed, return_target_labels=True)
+    X, y, sd, y_true = make_domain_shift(
+        N, N, random_state=seed, return_target_labels=True
+    )
     t = sd < 0
     search = GridSearchCV(
         est,
@@ -101,7 +114,10 @@ def select(method, seed):
             target_acc.append(np.mean(model.predict(X[t]) == y_true[t]))
     target_acc = np.array(target_acc)
     oracle = target_acc.max()
-    chosen = {name: target_acc[np.argmax(search.cv_results_[f"mean_test_{name}"])] for name in CRITERIA}
+    chosen = {
+        name: target_acc[np.argmax(search.cv_results_[f"mean_test_{name}"])]
+        for name in CRITERIA
+    }
     return {name: acc / oracle for name, acc in chosen.items()}, oracle
 
 
@@ -121,16 +137,24 @@ for method in METHODS:
 
 print(f"{'criterion':<20}" + "".join(f"{m:>16}" for m in METHODS))
 for c in CRITERIA:
-    cells = "".join(f"{np.mean(results[m][c]):>10.3f} ± {np.std(results[m][c]):.3f}" for m in METHODS)
+    cells = "".join(
+        f"{np.mean(results[m][c]):>10.3f} ± {np.std(results[m][c]):.3f}"
+        for m in METHODS
+    )
     print(f"{c:<20}{cells}")
-print(f"{'oracle accuracy':<20}" + "".join(f"{np.mean(oracles[m]):>16.3f}" for m in METHODS))
+print(
+    f"{'oracle accuracy':<20}"
+    + "".join(f"{np.mean(oracles[m]):>16.3f}" for m in METHODS)
+)
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 width = 0.8 / len(CRITERIA)
 for i, c in enumerate(CRITERIA):
     means = [np.mean(results[m][c]) for m in METHODS]
     stds = [np.std(results[m][c]) for m in METHODS]
-    ax.bar(np.arange(len(METHODS)) + i * width, means, width, yerr=stds, label=c)
+    ax.bar(
+        np.arange(len(METHODS)) + i * width, means, width, yerr=stds, label=c
+    )
 ax.set_xticks(np.arange(len(METHODS)) + 0.4 - width / 2)
 ax.set_xticklabels(list(METHODS))
 ax.set_ylabel("selected / oracle target accuracy")

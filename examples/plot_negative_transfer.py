@@ -9,7 +9,8 @@ that is **negative transfer**. Wang et al. (CVPR 2019) measure it with the
 
 .. math::
 
-    \mathrm{NTG} = \epsilon_\tau\big(A(S, T)\big) - \epsilon_\tau\big(A(\emptyset, T)\big),
+    \mathrm{NTG} = \epsilon_\tau\big(A(S, T)\big)
+    - \epsilon_\tau\big(A(\emptyset, T)\big),
 
 the target error of an algorithm :math:`A` given the source and the target,
 minus its error given the target alone; :math:`\mathrm{NTG} > 0` means the
@@ -62,31 +63,44 @@ EPSILONS = [0.0, 0.7] if QUICK else [0.0, 0.3, 0.7, 0.9]
 LABELED = [0, 30] if QUICK else [0, 10, 30, 50]
 SEEDS = [0] if QUICK else [0, 1, 2]
 EPOCHS = 5 if QUICK else 20
-if os.environ.get("SKDOMAIN_STUDY_GRID"):  # e.g. "0,0.7:10,30:0" = epsilons : L% : seeds
+# e.g. SKDOMAIN_STUDY_GRID="0,0.7:10,30:0" (epsilons : L% : seeds)
+if os.environ.get("SKDOMAIN_STUDY_GRID"):
     e, pcts, seeds = os.environ["SKDOMAIN_STUDY_GRID"].split(":")
-    EPSILONS, LABELED = [float(v) for v in e.split(",")], [int(v) for v in pcts.split(",")]
+    EPSILONS, LABELED = (
+        [float(v) for v in e.split(",")],
+        [int(v) for v in pcts.split(",")],
+    )
     SEEDS = [int(v) for v in seeds.split(",")]
 
-X, _, sample_domain, y_true = load_mnist_digits("mnist->digits", return_target_labels=True)
+X, _, sample_domain, y_true = load_mnist_digits(
+    "mnist->digits", return_target_labels=True
+)
 X = X / 16.0  # counts 0..16 -> [0, 1]
 if QUICK:  # a fifth of the source rows
     keep = (sample_domain < 0) | (np.arange(len(X)) % 5 == 0)
     X, sample_domain, y_true = X[keep], sample_domain[keep], y_true[keep]
 source, target = sample_domain >= 0, sample_domain < 0
 n_classes = np.unique(y_true).size
-print(f"{source.sum()} MNIST source rows, {target.sum()} UCI digits target rows")
+print(
+    f"{source.sum()} MNIST source rows, {target.sum()} UCI digits target rows"
+)
 
 
 def perturbed_labels(epsilon, labeled_pct, seed):
-    """Source labels with a fraction epsilon replaced at random; L% of target rows labeled."""
+    """Replace a fraction epsilon of the source labels at random; keep L% of
+    the target labels.
+    """
     rng = np.random.RandomState(seed)
     y = y_true.copy()
     src = np.flatnonzero(source)
     flip = rng.choice(src, int(round(epsilon * src.size)), replace=False)
     y[flip] = rng.randint(n_classes, size=flip.size)
     tgt = np.flatnonzero(target)
-    labeled = rng.choice(tgt, int(round(labeled_pct / 100 * tgt.size)), replace=False)
-    y[np.setdiff1d(tgt, labeled)] = -1  # masked: the unlabeled target rows, also the test rows
+    labeled = rng.choice(
+        tgt, int(round(labeled_pct / 100 * tgt.size)), replace=False
+    )
+    # masked: the unlabeled target rows, also the test rows
+    y[np.setdiff1d(tgt, labeled)] = -1
     return y
 
 
@@ -94,11 +108,15 @@ BATCH = 64  # rows per domain in a DANN step
 
 
 def net(cls, seed, epochs=EPOCHS):
+    """Build an unfitted net of class ``cls``, with the study's settings."""
     return cls(max_epochs=epochs, batch_size=BATCH, lr=1e-3, random_state=seed)
 
 
 def target_only_epochs(n_labeled):
-    """As many optimizer steps as DANN takes (an epoch of DANN is a pass over the larger domain)."""
+    """Count epochs for as many optimizer steps as DANN takes.
+
+    An epoch of DANN is a pass over the larger domain.
+    """
     steps = EPOCHS * -(-max(source.sum(), target.sum()) // BATCH)
     return max(EPOCHS, steps // -(-n_labeled // BATCH))
 
@@ -122,18 +140,32 @@ for i, pct in enumerate(LABELED):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DomainWarning)
                 for m, cls in enumerate([DANNClassifier, GatedDANNClassifier]):
-                    model = net(cls, seed).fit(X, y, sample_domain=sample_domain)
-                    acc[m, i, j, s] = np.mean(model.predict(X[test]) == y_true[test])
-                if pct == 0:  # no target label: the target-only learner is chance
+                    model = net(cls, seed).fit(
+                        X, y, sample_domain=sample_domain
+                    )
+                    acc[m, i, j, s] = np.mean(
+                        model.predict(X[test]) == y_true[test]
+                    )
+                # no target label: the target-only learner is chance
+                if pct == 0:
                     acc[2, i, j, s] = 1.0 / n_classes
                 else:
                     tl = target & (y != -1)
-                    # plain supervised data, as many optimizer steps as the adaptive nets
-                    model = net(DANNClassifier, seed, target_only_epochs(tl.sum())).fit(X[tl], y[tl])
-                    acc[2, i, j, s] = np.mean(model.predict(X[test]) == y_true[test])
-print(f"{acc.shape[1] * acc.shape[2] * acc.shape[3]} cells in {time.perf_counter() - t0:.0f} s")
+                    # plain supervised data, as many optimizer steps as the
+                    # adaptive nets
+                    model = net(
+                        DANNClassifier, seed, target_only_epochs(tl.sum())
+                    ).fit(X[tl], y[tl])
+                    acc[2, i, j, s] = np.mean(
+                        model.predict(X[test]) == y_true[test]
+                    )
+print(
+    f"{acc.shape[1] * acc.shape[2] * acc.shape[3]} cells "
+    f"in {time.perf_counter() - t0:.0f} s"
+)
 
-# NTG of each adaptive method, in accuracy points: its error minus target-only's error
+# NTG of each adaptive method, in accuracy points: its error minus the error of
+# target-only
 ntg = 100 * ((1 - acc[:2]) - (1 - acc[2:3]))
 
 # %%
@@ -147,25 +179,31 @@ print(header)
 for i, pct in enumerate(LABELED):
     for m, name in enumerate(METHODS):
         cells = "".join(
-            f"{100 * acc[m, i, j].mean():6.1f} ± {100 * acc[m, i, j].std():4.1f}   "
+            f"{100 * acc[m, i, j].mean():6.1f} "
+            f"± {100 * acc[m, i, j].std():4.1f}   "
             for j in range(len(EPSILONS))
         )
         print(f"{pct:<4} {name:<11}{cells}")
         if m < 2:
             print(
                 f"{'':<4} {'NTG':<11}"
-                + "".join(f"{ntg[m, i, j].mean():+13.1f}    " for j in range(len(EPSILONS)))
+                + "".join(
+                    f"{ntg[m, i, j].mean():+13.1f}    "
+                    for j in range(len(EPSILONS))
+                )
             )
     delta = 100 * (acc[1, i] - acc[0, i]).mean(axis=-1)
-    print(f"{'':<4} {'Δ gate':<11}" + "".join(f"{d:+13.1f}    " for d in delta))
+    print(
+        f"{'':<4} {'Δ gate':<11}" + "".join(f"{d:+13.1f}    " for d in delta)
+    )
     print()
 
 # %%
 # Heatmaps
 # --------
 # Left and middle: the NTG of plain and gated DANN (red: negative transfer).
-# Right: the gate's gain in target accuracy over plain DANN. The colour scale is
-# symmetric-logarithmic, so that cells of a few points show next to tens.
+# Right: the gate's gain in target accuracy over plain DANN. The colour scale
+# is symmetric-logarithmic, so that cells of a few points show next to tens.
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
 delta = 100 * (acc[1] - acc[0]).mean(axis=-1)
@@ -175,8 +213,14 @@ panels = [
     (delta, "gate − DANN, target accuracy (points)", "PuOr"),
 ]
 for ax, (values, title, cmap) in zip(axes, panels):
-    # symmetric-log colours: the L% = 0 row (tens of points) does not wash out the others (a few)
-    lim = max(np.abs(ntg.mean(axis=-1)).max() if "NTG" in title else np.abs(delta).max(), 1.0)
+    # symmetric-log colours: the L% = 0 row (tens of points) does not wash out
+    # the others (a few)
+    lim = max(
+        np.abs(ntg.mean(axis=-1)).max()
+        if "NTG" in title
+        else np.abs(delta).max(),
+        1.0,
+    )
     norm = SymLogNorm(linthresh=1.0, vmin=-lim, vmax=lim)
     im = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
@@ -185,7 +229,10 @@ for ax, (values, title, cmap) in zip(axes, panels):
     ax.set_yticks(range(len(LABELED)), [f"L={p}%" for p in LABELED])
     ax.set_title(title, fontsize=10)
     fig.colorbar(im, ax=ax, shrink=0.8)
-fig.suptitle("MNIST → UCI digits, source labels perturbed at rate ε, L% of target rows labeled")
+fig.suptitle(
+    "MNIST → UCI digits, source labels perturbed at rate ε, "
+    "L% of target rows labeled"
+)
 fig.tight_layout()
 plt.show()
 
@@ -202,21 +249,24 @@ plt.show()
 # 2. *With target labels, the NTG of plain DANN grows with ε and turns
 #    positive.* **Reproduced weakly**: at :math:`L\% = 50` it goes −0.1, −1.0,
 #    +1.2, +2.4 points; at 10 % and 30 % it stays within ±3 points, the size of
-#    the seed-to-seed spread. Two reasons, both visible in the table: the target
-#    is easy (a network on 10 % of the UCI digits, 180 rows, already scores 88–91 %),
-#    so the source has little room to help or hurt; and replacing labels *at
-#    random* keeps the right class the most frequent one up to ε ≈ 0.9
-#    (probability 1 − ε + ε/10 against ε/10), so a noisy MNIST still teaches
-#    the right classes — plain DANN beats target-only at L = 10 %, ε = 0.7 (91.2 vs 88.4).
+#    the seed-to-seed spread. Two reasons, both visible in the table: the
+#    target is easy (a network on 10 % of the UCI digits, 180 rows, already
+#    scores 88–91 %), so the source has little room to help or hurt; and
+#    replacing labels *at random* keeps the right class the most frequent one
+#    up to ε ≈ 0.9 (probability 1 − ε + ε/10 against ε/10), so a noisy MNIST
+#    still teaches the right classes — plain DANN beats target-only at
+#    L = 10 %, ε = 0.7 (91.2 vs 88.4).
 # 3. *The gate helps more as ε grows when L% > 0.* **Not reproduced**: the
 #    gate's gain over plain DANN is within ±3 points everywhere, positive at
-#    (50 %, 0.9), (30 %, 0.7) and (50 %, 0.7), negative at (10 %, 0.9). It mostly
-#    brings the NTG closer to zero — towards the target-only model, which is what
-#    down-weighting the source does when the target-only model is this strong.
+#    (50 %, 0.9), (30 %, 0.7) and (50 %, 0.7), negative at (10 %, 0.9). It
+#    mostly brings the NTG closer to zero — towards the target-only model,
+#    which is what down-weighting the source does when the target-only model is
+#    this strong.
 # 4. *At L% = 0 gated and plain DANN are alike.* skdomain uses ω = 1 there, so
-#    the two differ only by the discriminator's extra (all-zero) label inputs and
-#    their random initialisation; the +13.6 at ε = 0.7 comes with a spread of
-#    15.6 points for plain DANN (one seed of three failed to adapt).
+#    the two differ only by the discriminator's extra (all-zero) label inputs
+#    and their random initialisation; the +13.6 at ε = 0.7 comes with a spread
+#    of 15.6 points for plain DANN (one seed of three failed to adapt).
 #
 # A harder target (fewer labels, or a shift that random label noise does not
-# average out, such as systematic label swaps) would be the next test of the gate.
+# average out, such as systematic label swaps) would be the next test of the
+# gate.

@@ -10,7 +10,8 @@ between the domains,
 
 .. math::
 
-    \min_W\; \operatorname{tr}(W^\top K L K W) + \mu \operatorname{tr}(W^\top W)
+    \min_W\; \operatorname{tr}(W^\top K L K W)
+    + \mu \operatorname{tr}(W^\top W)
     \quad\text{s.t.}\quad W^\top K H K W = I .
 
 Without the domain term :math:`\operatorname{tr}(W^\top K L K W)` the problem
@@ -45,7 +46,11 @@ QUICK = os.environ.get("SKDOMAIN_DOCS_QUICK", "0") not in ("", "0")
 n = 150 if QUICK else 300
 
 X, y, sample_domain, y_true = make_domain_shift(
-    n_source=n, n_target=n, shift="covariate", random_state=0, return_target_labels=True
+    n_source=n,
+    n_target=n,
+    shift="covariate",
+    random_state=0,
+    return_target_labels=True,
 )
 source, target = sample_domain >= 0, sample_domain < 0
 X_scaled = StandardScaler().fit_transform(X)
@@ -61,21 +66,24 @@ X_scaled = StandardScaler().fit_transform(X)
 # :math:`K`, close to but not identical with
 # :class:`sklearn.decomposition.KernelPCA`, which diagonalises :math:`HKH`.)
 
-tca = TCA(n_components=2, random_state=0).fit(X_scaled, sample_domain=sample_domain)
+tca = TCA(n_components=2, random_state=0).fit(
+    X_scaled, sample_domain=sample_domain
+)
 Z_tca = tca.transform(X_scaled)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DomainWarning)
-    kpca = TCA(n_components=2, random_state=0).fit(X_scaled)  # no target: kernel PCA
+    # no target: kernel PCA
+    kpca = TCA(n_components=2, random_state=0).fit(X_scaled)
 Z_kpca = kpca.transform(X_scaled)
 
 
 def mean_discrepancy(Z):
     """Squared distance between the domain means over the total variance of Z.
 
-    In the embedding, TCA's MMD term is exactly the squared distance between the
-    source and the target means; dividing by the variance makes embeddings of
-    different scales comparable.
+    In the embedding, TCA's MMD term is exactly the squared distance between
+    the source and the target means; dividing by the variance makes embeddings
+    of different scales comparable.
     """
     gap = Z[source].mean(axis=0) - Z[target].mean(axis=0)
     return float(gap @ gap / Z.var(axis=0).sum())
@@ -88,9 +96,9 @@ print(f"normalised mean discrepancy, TCA:        {mmd_tca:.4f}")
 # %%
 # In the kernel PCA embedding the source and target clouds are displaced: their
 # means (the stars) lie far apart. In the TCA embedding the means coincide and
-# the clouds overlap. Markers show the classes (for the target, its true labels,
-# for illustration only); two components need not separate them, and the
-# classifier below uses five.
+# the clouds overlap. Markers show the classes (for the target, its true
+# labels, for illustration only); two components need not separate them, and
+# the classifier below uses five.
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
 ax = axes[0]
@@ -102,7 +110,10 @@ for ax, Z, name, mmd in [
     (axes[1], Z_kpca, "kernel PCA (TCA without target)", mmd_kpca),
     (axes[2], Z_tca, "TCA", mmd_tca),
 ]:
-    for rows, color, dom in [(source, "tab:blue", "source"), (target, "tab:red", "target")]:
+    for rows, color, dom in [
+        (source, "tab:blue", "source"),
+        (target, "tab:red", "target"),
+    ]:
         for label, marker in [(0, "o"), (1, "^")]:
             sel = rows & (y_true == label)
             ax.scatter(
@@ -116,25 +127,31 @@ for ax, Z, name, mmd in [
             )
         mean = Z[rows].mean(axis=0)
         ax.scatter(*mean, s=250, c=color, marker="*", edgecolors="k", zorder=3)
-    ax.set(title=f"{name}\nmean discrepancy {mmd:.3g}", xlabel="component 1", ylabel="component 2")
+    ax.set(
+        title=f"{name}\nmean discrepancy {mmd:.3g}",
+        xlabel="component 1",
+        ylabel="component 2",
+    )
 axes[2].legend(loc="best", fontsize=7)
 fig.tight_layout()
 
 # %%
 # Target accuracy in a pipeline
 # -----------------------------
-# In ``make_pipeline(StandardScaler(), TCA(...), LabeledOnly(LogisticRegression()))``
-# the scaler and TCA learn from every row, and :class:`~skdomain.LabeledOnly`
-# fits the logistic regression on the rows whose label is not masked. With
-# metadata routing off (scikit-learn's default) ``sample_domain`` reaches TCA as
-# the fit parameter ``tca__sample_domain``. The references are a logistic
-# regression fitted on the source alone and the same pipeline with
-# :class:`~sklearn.decomposition.KernelPCA` (a kernel embedding without the
-# domain term) in place of TCA. Whether the domain term pays off depends on
-# the data; compare the printed accuracies.
+# In ``make_pipeline(StandardScaler(), TCA(...), LabeledOnly(clf))``, ``clf`` a
+# logistic regression, the scaler and TCA learn from every row, and
+# :class:`~skdomain.LabeledOnly` fits the logistic regression on the rows whose
+# label is not masked. With metadata routing off (scikit-learn's default)
+# ``sample_domain`` reaches TCA as the fit parameter ``tca__sample_domain``.
+# The references are a logistic regression fitted on the source alone and the
+# same pipeline with :class:`~sklearn.decomposition.KernelPCA` (a kernel
+# embedding without the domain term) in place of TCA. Whether the domain term
+# pays off depends on the data; compare the printed accuracies.
 
 n_components = 5
-source_only = make_pipeline(StandardScaler(), LogisticRegression()).fit(X[source], y[source])
+source_only = make_pipeline(StandardScaler(), LogisticRegression()).fit(
+    X[source], y[source]
+)
 kpca_pipe = make_pipeline(
     StandardScaler(),
     KernelPCA(n_components=n_components, kernel="rbf", gamma=tca.gamma_),
@@ -161,8 +178,8 @@ for name, acc in results.items():
 # the MMD term: the embedding keeps more variance (and more of the domain gap)
 # as ``mu`` grows, and matches the domains more tightly as it shrinks. (skada's
 # ``TransferComponentAnalysis`` uses the inverse convention: its ``mu`` is
-# :math:`1/\mu` here.) On this data the target accuracy drops as the discrepancy
-# left in the embedding grows.
+# :math:`1/\mu` here.) On this data the target accuracy drops as the
+# discrepancy left in the embedding grows.
 
 mus = np.logspace(-2, 2, 5)
 gaps, accs = [], []
@@ -174,19 +191,29 @@ for mu in mus:
     ).fit(X, y, tca__sample_domain=sample_domain)
     gaps.append(mean_discrepancy(pipe[:-1].transform(X)))
     accs.append(pipe.score(X[target], y_true[target]))
-    print(f"mu = {mu:7.2f}: mean discrepancy {gaps[-1]:.4f}, target accuracy {accs[-1]:.3f}")
+    print(
+        f"mu = {mu:7.2f}: mean discrepancy {gaps[-1]:.4f}, "
+        f"target accuracy {accs[-1]:.3f}"
+    )
 
 fig, ax = plt.subplots(figsize=(6, 3.6))
 ax.semilogx(mus, accs, "o-", c="tab:green", label="TCA target accuracy")
 ax.axhline(results["source only"], c="gray", ls="--", label="source only")
-ax.axhline(results["KernelPCA + LabeledOnly"], c="gray", ls=":", label="KernelPCA + LabeledOnly")
+ax.axhline(
+    results["KernelPCA + LabeledOnly"],
+    c="gray",
+    ls=":",
+    label="KernelPCA + LabeledOnly",
+)
 ax.set(xlabel=r"$\mu$", ylabel="target accuracy", ylim=(0.4, 1.0))
 ax2 = ax.twinx()
 ax2.semilogx(mus, gaps, "s-", c="tab:purple", label="mean discrepancy")
 ax2.set_ylabel("normalised mean discrepancy", color="tab:purple")
 lines = ax.get_legend_handles_labels()
 lines2 = ax2.get_legend_handles_labels()
-ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="center left", fontsize=8)
+ax.legend(
+    lines[0] + lines2[0], lines[1] + lines2[1], loc="center left", fontsize=8
+)
 ax.set_title(f"TCA with {n_components} components")
 fig.tight_layout()
 

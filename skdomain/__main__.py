@@ -12,6 +12,18 @@ __all__ = ["main", "run"]
 
 
 def main(argv=None):
+    """Run the demo with the command-line options ``argv``.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The options (``--help`` lists them); ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit status, 0 (argparse exits by itself on a bad option).
+    """
     parser = argparse.ArgumentParser(prog="python -m skdomain", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="half the source rows, few epochs (< 1 min)")
     parser.add_argument("--seed", type=int, default=0)

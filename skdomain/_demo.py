@@ -131,7 +131,7 @@ def _active(strategy, ctx, n_rounds=2, batch_size=20):
 
 
 def methods():
-    """The rows of the demo, in order: two baselines, every transfer estimator, active learning."""
+    """Return the rows of the demo, in order: two baselines, every transfer estimator, active learning."""
     from sklearn.frozen import FrozenEstimator
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline

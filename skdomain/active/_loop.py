@@ -96,10 +96,11 @@ def active_learning_curve(
     >>> from skdomain.active import MMDQuerySelector, active_learning_curve
     >>> from skdomain.datasets import make_domain_shift
     >>> X, y, sd, y_true = make_domain_shift(
-    ...     n_source=60, n_target=40, n_target_labeled=4, random_state=0, return_target_labels=True)
+    ...     n_source=60, n_target=40, n_target_labeled=4, random_state=0,
+    ...     return_target_labels=True)
     >>> curve = active_learning_curve(
-    ...     MMDQuerySelector(batch_size=4), X, y, sd, y_true, n_rounds=2, strategy="random",
-    ...     random_state=0)
+    ...     MMDQuerySelector(batch_size=4), X, y, sd, y_true, n_rounds=2,
+    ...     strategy="random", random_state=0)
     >>> curve.n_labels.tolist()
     [4, 8, 12]
     """

@@ -110,8 +110,9 @@ def make_shared_dictionary_tasks(
     Examples
     --------
     >>> from skdomain.datasets import make_shared_dictionary_tasks
-    >>> X, y, sd = make_shared_dictionary_tasks(n_sources=2, n_source_samples=3, n_target=2,
-    ...                                         n_target_labeled=1, n_features=4, random_state=0)
+    >>> X, y, sd = make_shared_dictionary_tasks(
+    ...     n_sources=2, n_source_samples=3, n_target=2, n_target_labeled=1,
+    ...     n_features=4, random_state=0)
     >>> X.shape, sd.tolist()
     ((8, 4), [0, 0, 0, 1, 1, 1, -1, -1])
     """

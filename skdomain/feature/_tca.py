@@ -167,11 +167,13 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     >>> from sklearn.pipeline import make_pipeline
     >>> from skdomain import TCA, LabeledOnly
     >>> from skdomain.datasets import make_domain_shift
-    >>> X, y, sample_domain = make_domain_shift(n_source=100, n_target=100, random_state=0)
+    >>> X, y, sample_domain = make_domain_shift(
+    ...     n_source=100, n_target=100, random_state=0)
     >>> Z = TCA(n_components=5).fit_transform(X, y, sample_domain=sample_domain)
     >>> Z.shape
     (200, 5)
-    >>> pipe = make_pipeline(TCA(n_components=5), LabeledOnly(LogisticRegression()))
+    >>> pipe = make_pipeline(TCA(n_components=5),
+    ...                      LabeledOnly(LogisticRegression()))
     >>> pipe = pipe.fit(X, y, tca__sample_domain=sample_domain)  # routing off
     >>> pipe.predict(X[:3]).shape
     (3,)

@@ -123,7 +123,7 @@ def multiscale_gammas(X, *, scales=MULTISCALE_EXPONENTS, **kwargs):
 
 
 def resolve_gamma(kernel, gamma, X):
-    """The ``gamma`` an estimator uses: ``gamma`` itself, or the median rule for RBF."""
+    """Return the ``gamma`` an estimator uses: ``gamma`` itself, or the median rule for RBF."""
     if gamma is None and kernel in ("rbf", "laplacian"):
         return median_heuristic_gamma(X)
     return gamma

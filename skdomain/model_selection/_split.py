@@ -57,7 +57,8 @@ class DomainShuffleSplit(_DomainSplitter):
     >>> import numpy as np
     >>> from skdomain.model_selection import DomainShuffleSplit
     >>> X = np.zeros((10, 1)); sd = np.array([0] * 6 + [-1] * 4)
-    >>> for train, test in DomainShuffleSplit(2, test_size=0.25, random_state=0).split(X, groups=sd):
+    >>> cv = DomainShuffleSplit(2, test_size=0.25, random_state=0)
+    >>> for train, test in cv.split(X, groups=sd):
     ...     print(np.unique(sd[test]).tolist())
     [-1, 0]
     [-1, 0]
@@ -116,7 +117,7 @@ class DomainShuffleSplit(_DomainSplitter):
             yield np.flatnonzero(~mask), np.flatnonzero(mask)
 
     def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
-        """Number of splits: ``n_splits``.
+        """Return the number of splits: ``n_splits``.
 
         Parameters
         ----------
@@ -199,7 +200,8 @@ class LeaveOneDomainOut(_DomainSplitter):
     >>> import numpy as np
     >>> from skdomain.model_selection import LeaveOneDomainOut
     >>> sd = np.array([0, 0, 1, 1, 2, -1])
-    >>> [test.tolist() for _, test in LeaveOneDomainOut().split(np.zeros((6, 1)), groups=sd)]
+    >>> X = np.zeros((6, 1))
+    >>> [test.tolist() for _, test in LeaveOneDomainOut().split(X, groups=sd)]
     [[0, 1], [2, 3], [4]]
     """
 
@@ -232,7 +234,7 @@ class LeaveOneDomainOut(_DomainSplitter):
             yield np.flatnonzero(sd != s), np.flatnonzero(sd == s)
 
     def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
-        """Number of source domains.
+        """Return the number of splits: one per source domain.
 
         Parameters
         ----------

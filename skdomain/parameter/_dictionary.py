@@ -221,7 +221,7 @@ class _DictionaryTransfer(DomainRequestMixin, BaseEstimator):
     # -- data -----------------------------------------------------------------
 
     def _check_data(self, X, y, sample_domain):
-        """The domain contract, except that given source models allow a fit without source rows."""
+        """Check the domain contract, except that given source models allow a fit without source rows."""
         models = self.source_models is not None and len(self.source_models) > 0
         if models and sample_domain is not None and np.ndim(sample_domain) == 1:
             sd = np.asarray(sample_domain)
@@ -493,10 +493,12 @@ class DictionaryTransferClassifier(ClassifierMixin, _DictionaryTransfer):
     >>> from skdomain.parameter import DictionaryTransferClassifier
     >>> X, y, sd = make_shared_dictionary_tasks(
     ...     task="classification", n_target_labeled=20, random_state=0)
-    >>> clf = DictionaryTransferClassifier(n_atoms=3, random_state=0).fit(X, y, sample_domain=sd)
+    >>> clf = DictionaryTransferClassifier(n_atoms=3, random_state=0)
+    >>> clf = clf.fit(X, y, sample_domain=sd)
     >>> clf.dictionary_.shape, clf.n_source_tasks_
     ((21, 3), 5)
-    >>> bool(all(a >= b for a, b in zip(clf.objective_curve_, clf.objective_curve_[1:])))
+    >>> curve = clf.objective_curve_
+    >>> bool(all(a >= b for a, b in zip(curve, curve[1:])))
     True
     """
     )
@@ -593,8 +595,10 @@ class DictionaryTransferRegressor(RegressorMixin, _DictionaryTransfer):
     --------
     >>> from skdomain.datasets import make_shared_dictionary_tasks
     >>> from skdomain.parameter import DictionaryTransferRegressor
-    >>> X, y, sd = make_shared_dictionary_tasks(n_target_labeled=10, random_state=0)
-    >>> reg = DictionaryTransferRegressor(n_atoms=3, random_state=0).fit(X, y, sample_domain=sd)
+    >>> X, y, sd = make_shared_dictionary_tasks(n_target_labeled=10,
+    ...                                         random_state=0)
+    >>> reg = DictionaryTransferRegressor(n_atoms=3, random_state=0)
+    >>> reg = reg.fit(X, y, sample_domain=sd)
     >>> reg.coef_.shape, reg.codes_.shape
     ((20,), (3, 1))
     """

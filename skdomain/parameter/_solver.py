@@ -196,7 +196,7 @@ def solve_sources(W, D, *, eta, max_iter, tol):
     curve = _Curve(source_objective(D, V, W, eta), tol, 0.5 * float(np.sum(W * W)))
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is returned)
         D = update_dictionary(D, V, W, weights)
         V = update_codes(D, V, W, weights, eta)
         if curve.add(source_objective(D, V, W, eta)):
@@ -269,7 +269,7 @@ def solve_joint(W, D, V, X, Y, *, eta, alpha, beta, ridge, max_iter, tol):
     curve = _Curve(objective(), tol, 0.5 * float(np.sum(W * W)) + 0.5 * beta * float(np.sum(Y * Y)))
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is returned)
         V = update_codes(D, V, W, ones, eta)
         V_T, W_T = update_target(D, V_T, factor, XtX, XtY, **hyper)
         D = update_dictionary(D, np.concatenate([V, V_T[None]]), np.concatenate([W, W_T[None]]), weights)

@@ -179,12 +179,12 @@ def _check_y(y, n_samples, task):
 
 
 def num_rows(X):
-    """Number of rows of an array-like (arrays, data frames, lists)."""
+    """Return the number of rows of an array-like (arrays, data frames, lists)."""
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 def check_domain_labels(y, sample_domain, n_samples, *, task="classification"):
-    """The label and domain part of :func:`check_domains`, for code without ``X``.
+    """Check the labels and domains: the part of :func:`check_domains` for code without ``X``.
 
     Parameters
     ----------
@@ -316,7 +316,7 @@ def check_domains(
 
 
 def _is_several(X):
-    """A list / tuple of 2-D arrays means several domains; anything else is one."""
+    """Tell whether ``X`` holds several domains: a list / tuple of 2-D arrays; anything else is one."""
     return isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2
 
 
