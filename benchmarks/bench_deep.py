@@ -179,7 +179,7 @@ def load(prep, seed, n_target_labeled=0):
 
 
 def training(epochs, lr=LR):
-    """The training settings both libraries' nets get ("Same training" in the module docstring)."""
+    """Return the training settings both libraries' nets get ("Same training" in the module docstring)."""
     return dict(
         optimizer=torch.optim.Adam,
         lr=lr,
@@ -377,7 +377,7 @@ def summarise(raw):
 
 
 def checks_of(rows):
-    """The issue's targets, PASS / FAIL, for the defaults and (marked) for the documented settings."""
+    """Check the issue's targets, PASS / FAIL, for the defaults and (marked) for the documented settings."""
     out = []
 
     def get(prep, lib, method):
@@ -420,7 +420,7 @@ def checks_of(rows):
 
 
 def git_state():
-    """The commit of the checkout, and whether skdomain/ differs from it (numbers depend on both)."""
+    """Return the commit of the checkout, and whether skdomain/ differs from it (numbers depend on both)."""
     import subprocess
 
     root = Path(__file__).resolve().parent.parent

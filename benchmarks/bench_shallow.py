@@ -104,7 +104,7 @@ LR_MAX_ITER = 1000  # weighted fits need more than lbfgs' default 100 iterations
 
 
 def skada_covariate(n_per_domain, seed):
-    """skada's covariate-shift data with ``n_per_domain`` rows in each domain."""
+    """Make skada's covariate-shift data with ``n_per_domain`` rows in each domain."""
     from skada.datasets import make_shifted_datasets
 
     if n_per_domain % 8:
@@ -119,7 +119,7 @@ def skada_covariate(n_per_domain, seed):
 
 
 def skdomain_covariate(n_per_domain, seed):
-    """skdomain's covariate-shift data with ``n_per_domain`` rows in each domain."""
+    """Make skdomain's covariate-shift data with ``n_per_domain`` rows in each domain."""
     X, _, sd, y_true = make_domain_shift(
         n_source=n_per_domain,
         n_target=n_per_domain,
@@ -170,8 +170,9 @@ def describe_skada_data():
 
 
 def timed(fn, repeat=1):
-    """Run ``fn`` ``repeat`` times; return its last output, the best wall time and
-    the CPU time (all threads of this process) of that best run.
+    """Run ``fn`` ``repeat`` times; return its last output, best wall time and CPU time.
+
+    The CPU time is that of all threads of this process in the best run.
 
     CPU time barely moves when other processes compete for the cores, wall time
     does: printing both shows how much of a slow wall time is contention.
@@ -573,8 +574,10 @@ def bench_large(n_per_domain, seed):
 
 
 def warm_up():
-    """One tiny fit of each estimator, so that no timing below pays first-call costs
-    (lazy imports such as cvxpy's, BLAS thread start-up)."""
+    """Fit each estimator once on tiny data, so that no timing below pays first-call costs.
+
+    First calls pay lazy imports (cvxpy's), BLAS thread start-up, ...
+    """
     from skada import KMMReweightAdapter, TransferComponentAnalysisAdapter
 
     d = skada_covariate(80, 0)

@@ -111,4 +111,5 @@ plt.show()
 # %%
 # The full figure uses 60 epochs; over three seeds of this data the target
 # accuracy measured was 0.687 for source only and 0.818 for DANN
-# (``tests/test_adaptation_gains.py`` checks the same effect on shifted Gaussians).
+# (``tests/test_adaptation_gains.py`` checks the same effect on shifted
+# Gaussians).

@@ -32,7 +32,7 @@ def routing_on():
 
 
 def default_estimator(estimator):
-    """The inner estimator a meta-estimator uses: ``estimator``, or a LogisticRegression.
+    """Return the inner estimator a meta-estimator uses: ``estimator``, or a LogisticRegression.
 
     The default allows ``max_iter=1000``: lbfgs needs more iterations than
     scikit-learn's default 100 on strongly reweighted rows (KMM weights in the
@@ -90,7 +90,7 @@ def delegate_tags(tags, estimator):
 
 
 def task_score(y_true, y_pred, task, sample_weight=None):
-    """The default score of a task: accuracy (classification) or R^2 (regression)."""
+    """Score with the default of a task: accuracy (classification) or R^2 (regression)."""
     if task == "regression":
         return float(r2_score(y_true, y_pred, sample_weight=sample_weight))
     return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
@@ -216,7 +216,7 @@ class DelegateMixin:
 
 
 def plain_learner(estimator):
-    """The supervised learner inside a domain-adaptation estimator, unfitted.
+    """Return the supervised learner inside a domain-adaptation estimator, unfitted.
 
     ``A(∅, T)`` of the negative transfer gap is this learner fitted on the labeled
     target rows alone, as plain supervised data (a DA estimator cannot be fitted

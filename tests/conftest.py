@@ -208,13 +208,13 @@ NOT_ESTIMATORS = {
 
 
 def _label(cls, params):
-    """A test id for an instance: ``Class(arg=value,...)`` (no blanks)."""
+    """Name an instance for a test id: ``Class(arg=value,...)`` (no blanks)."""
     args = ",".join(f"{k}={v!r}" for k, v in params.items())
     return re.sub(r"\s", "", f"{cls.__name__}({args})")
 
 
 def _check_label(check):
-    """A test id for a scikit-learn check: its name, with the keyword arguments it is given."""
+    """Name a scikit-learn check for a test id: its name, with the keyword arguments it is given."""
     if isinstance(check, functools.partial):
         kwargs = ",".join(f"{k}={v}" for k, v in check.keywords.items())
         return f"{check.func.__name__}({kwargs})" if kwargs else check.func.__name__
@@ -253,7 +253,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def estimator(request):
-    """A fresh clone of an instance of the table, ``random_state=0`` where it has one."""
+    """Return a fresh clone of an instance of the table, ``random_state=0`` where it has one."""
     if not hasattr(request, "param"):
         pytest.fail(
             f"{request.node.nodeid}: 'estimator' is given only in the suite modules of the "
@@ -267,7 +267,7 @@ def estimator(request):
 
 @pytest.fixture
 def entry(estimator):
-    """The estimator's row of the table (its behaviour flags)."""
+    """Return the estimator's row of the table (its behaviour flags)."""
     return ESTIMATORS[type(estimator)]
 
 

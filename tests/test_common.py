@@ -86,7 +86,7 @@ def _data(est, entry=None, n_source=60, n_target=50, n_target_labeled=None, seed
 
 
 def _output(est, X):
-    """What an estimator produces on rows: predictions or an embedding."""
+    """Return what an estimator produces on rows: predictions or an embedding."""
     if hasattr(est, "transform") and not hasattr(est, "predict"):
         return est.transform(X)
     if hasattr(est, "predict_proba"):

@@ -10,7 +10,7 @@ DOCS = pathlib.Path(__file__).parents[1] / "docs"
 
 
 def _blocks(text, language):
-    """The bodies of the ``.. code-block:: <language>`` blocks of an rst text, in order."""
+    """Return the bodies of the ``.. code-block:: <language>`` blocks of an rst text, in order."""
     lines, blocks, i = text.splitlines(), [], 0
     while i < len(lines):
         if lines[i].strip() != f".. code-block:: {language}":

@@ -33,7 +33,7 @@ _FACTOR_RTOL = 1e-9
 
 
 def default_transfer_estimator(base, random_state=None):
-    """The transfer model used when none is given: :class:`~skdomain.KMM` around ``base``.
+    """Build the transfer model used when none is given: :class:`~skdomain.KMM` around ``base``.
 
     ``random_state`` seeds KMM's Nyström landmarks (used above 1000 source rows).
     """
@@ -564,7 +564,7 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         return Phi @ V
 
     def _solve_relaxation(self, Phi, linear, b):
-        """min ||Phi^T a||^2 + linear^T a  s.t.  0 <= a <= 1, sum(a) = b (cvxpy)."""
+        """Solve min ||Phi^T a||^2 + linear^T a  s.t.  0 <= a <= 1, sum(a) = b (cvxpy)."""
         import cvxpy as cp
 
         solver = check_solver(self.solver)

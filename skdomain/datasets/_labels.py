@@ -12,7 +12,7 @@ def check_n_target_labeled(n_target_labeled, n_target):
 
 
 def mask_from(y_true, start, task):
-    """A copy of ``y_true`` whose labels from row ``start`` on are masked (``-1`` / NaN).
+    """Copy ``y_true`` and mask its labels from row ``start`` on (``-1`` / NaN).
 
     The generators put the source rows first and keep the labels of the first
     ``n_target_labeled`` target rows: ``start = n_source + n_target_labeled``.

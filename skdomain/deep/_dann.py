@@ -43,7 +43,7 @@ class _DANNMixin:
         self.grl_gamma = grl_gamma
 
     def _discriminator_width(self):
-        """Input width of ``D``: the feature width."""
+        """Return the input width of ``D``: the feature width."""
         return self.feature_dims_[0]
 
     def initialize_extra_modules(self):
@@ -63,7 +63,7 @@ class _DANNMixin:
         self.discriminator_.to(self.device)
 
     def current_lambda(self):
-        r"""The reversal coefficient now: :math:`\lambda_p` of the schedule, or the constant.
+        r"""Return the reversal coefficient now: :math:`\lambda_p` of the schedule, or the constant.
 
         Returns
         -------
@@ -77,15 +77,15 @@ class _DANNMixin:
         return float(self.grl_lambda)
 
     def _reversed_features(self, y_pred, batch, lam):
-        """:math:`R_{\\lambda}(F(x))`: the batch's features through the reversal layer."""
+        r"""Reverse the batch's features: :math:`R_{\lambda}(F(x))`, through the reversal layer."""
         return grad_reverse(y_pred[1], lam)
 
     def _discriminate_unlabeled(self, z):
-        """D's logits on reversed features without labels."""
+        """Return D's logits on reversed features without labels."""
         return self.discriminator_(z)
 
     def _labeled_adversarial(self, batch):
-        """Further adversarial terms on labeled pairs (the gate's); none for plain DANN."""
+        """Return further adversarial terms on labeled pairs (the gate's); none for plain DANN."""
         return None
 
     def adaptation_loss(self, y_pred, y_true, X, batch):
@@ -147,7 +147,7 @@ class _GateMixin:
     }
 
     def _discriminator_width(self):
-        """Input width of ``D``: features, plus one-hot classes when gated."""
+        """Return the input width of ``D``: features, plus one-hot classes when gated."""
         return super()._discriminator_width() + (len(self.classes_) if self.gate else 0)
 
     def _gate_weights(self, d_joint):
@@ -212,13 +212,13 @@ class _GateMixin:
         return loss
 
     def _reversed_features(self, y_pred, batch, lam):
-        """The reversed features of :meth:`task_loss` when the gate computed them on this batch."""
+        """Reuse the reversed features of :meth:`task_loss` when the gate computed them on this batch."""
         if "gate" in batch.cache:
             return batch.cache["gate"][0]
         return super()._reversed_features(y_pred, batch, lam)
 
     def _discriminate_unlabeled(self, z):
-        """D's logits on :math:`(R(F(x)), \\mathrm{nil})` when gated (the label part all zeros)."""
+        r"""Return D's logits on :math:`(R(F(x)), \mathrm{nil})` when gated (the label part all zeros)."""
         if self.gate:
             z = torch.cat([z, z.new_zeros(z.shape[0], len(self.classes_))], dim=1)
         return super()._discriminate_unlabeled(z)

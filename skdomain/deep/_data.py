@@ -14,7 +14,7 @@ __all__ = [
 
 
 def labeled_rows(y, task=None):
-    """Mask of the rows whose *encoded* label is not masked (numpy array or torch tensor).
+    """Return the mask of the rows whose *encoded* label is not masked (numpy array or torch tensor).
 
     The nets encode labels once (:class:`DomainDataset`): class indices with ``-1`` for a
     masked row (classification), float values with NaN for a masked row (regression).
@@ -73,7 +73,7 @@ class DomainDataset(torch.utils.data.Dataset):
         return self.X.shape[0]
 
     def take(self, idx):
-        """The batch of rows ``idx``.
+        """Return the batch of rows ``idx``.
 
         Parameters
         ----------
@@ -98,7 +98,7 @@ class DomainDataset(torch.utils.data.Dataset):
         return Xi, (torch.zeros(()) if yi is None else yi)
 
     def subset(self, idx):
-        """A new dataset with the rows ``idx``.
+        """Return a new dataset with the rows ``idx``.
 
         Parameters
         ----------
@@ -120,7 +120,7 @@ class DomainDataset(torch.utils.data.Dataset):
 
 
 def _as_domain_dataset(dataset):
-    """A :class:`DomainDataset` from one, or from a ``torch.utils.data.Subset`` of one."""
+    """Return a :class:`DomainDataset` from one, or from a ``torch.utils.data.Subset`` of one."""
     if isinstance(dataset, DomainDataset):
         return dataset
     if isinstance(dataset, torch.utils.data.Subset) and isinstance(dataset.dataset, DomainDataset):

@@ -136,7 +136,7 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
         return super()._encode_y(y, labeled, reset)
 
     def _extras(self, data):
-        """The teacher's soft targets ``p_T`` for every row (computed once, before training)."""
+        """Compute the teacher's soft targets ``p_T`` for every row (computed once, before training)."""
         X = data.X
         T = float(self.temperature)
         if isinstance(self.teacher_, torch.nn.Module):

@@ -198,7 +198,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
 
     # ------------------------------------------------------------------ set-up
     def _get_param_names(self):
-        """skorch's parameter names, without its private bookkeeping (``_params_to_validate``)."""
+        """Return skorch's parameter names, without its private bookkeeping (``_params_to_validate``)."""
         return [k for k in super()._get_param_names() if not k.startswith("_")]
 
     def _check_own_params(self):
@@ -272,7 +272,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return self
 
     def initialize_extra_modules(self):
-        """Hook for subclasses that own further modules (e.g. a discriminator)."""
+        """Build the method's further modules (e.g. a discriminator): a hook for subclasses."""
 
     def initialize_criterion(self):
         """Build the criterion ``criterion_`` per row (``reduction="none"``).
@@ -377,7 +377,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
 
     # ------------------------------------------------------------------ data
     def get_dataset(self, X, y=None):
-        """A :class:`DomainDataset` (prediction data are all target rows).
+        """Build a :class:`DomainDataset` (prediction data are all target rows).
 
         Parameters
         ----------
@@ -432,7 +432,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return 1
 
     def _encode_y(self, y, labeled, reset):
-        """Encoded labels as a tensor (the flavour mixins implement it)."""
+        """Encode the labels as a tensor (the flavour mixins implement it)."""
         raise _no_flavour(self)
 
     def _check_fit_data(self, X, y, sample_domain, reset):
@@ -617,7 +617,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         return loss
 
     def adaptation_loss(self, y_pred, y_true, X, batch):
-        r"""The method's adaptation term :math:`\mathcal{L}_{\mathrm{DA}}` for a batch with both domains.
+        r"""Compute the adaptation term :math:`\mathcal{L}_{\mathrm{DA}}` of a batch with both domains.
 
         The base net adapts nothing; a method overrides this hook. It is called on
         training batches holding source and target rows only, after :meth:`task_loss`

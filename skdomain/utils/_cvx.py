@@ -37,7 +37,7 @@ _LIMIT_HINT = "It hit an iteration or time limit: raise max_iter in solver_optio
 
 
 def check_solver(solver):
-    """The upper-case name of an installed cvxpy solver.
+    """Return the upper-case name of an installed cvxpy solver.
 
     Parameters
     ----------
@@ -71,7 +71,7 @@ def check_solver(solver):
 
 
 def other_solvers(solver):
-    """The installed QP solvers other than ``solver``, quoted and joined for a hint.
+    """Return the installed QP solvers other than ``solver``, quoted and joined for a hint.
 
     Parameters
     ----------

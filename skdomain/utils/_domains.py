@@ -102,7 +102,7 @@ def infer_task(y):
 
 
 def masked_label(task):
-    """The label of an unlabeled row: NaN for regression, ``-1`` for classification."""
+    """Return the label of an unlabeled row: NaN for regression, ``-1`` for classification."""
     return np.nan if task == "regression" else MASKED_CLASS
 
 

@@ -93,7 +93,7 @@ def test_large_lambda_picks_largest_disagreements():
 
 
 def _brute_force(X_ref, X_lab, X_pool, d, lam, b, gamma):
-    """min over all b-subsets of -lam * sum(d) + MMD^2 (computed by skdomain.metrics.mmd)."""
+    """Minimise over all b-subsets of -lam * sum(d) + MMD^2 (computed by skdomain.metrics.mmd)."""
     best, best_set = np.inf, None
     for S in itertools.combinations(range(X_pool.shape[0]), b):
         S = list(S)
@@ -493,7 +493,7 @@ def test_loop_oracle_must_know_the_pool_and_uncertainty_needs_proba():
 
 
 def _partial_flip(seed, n_source=80, n_target=100):
-    """A target where the source helps in one region and hurts in another, plus outliers.
+    """Make a target where the source helps in one region and hurts in another, plus outliers.
 
     Source: N(0, I), y = [x2 > 0]. Target: two blobs at (-2, 0) and (2, 0) (45% each)
     and 10% wide outliers with random labels; the source rule holds in the left blob

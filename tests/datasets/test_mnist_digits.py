@@ -37,7 +37,7 @@ def _raw_mnist(n=None):
 
 
 def _zoom_reference(images, threshold=0.5, max_value=255.0):
-    """The UCI preprocessing one image at a time, with scipy.ndimage.zoom."""
+    """Apply the UCI preprocessing one image at a time, with scipy.ndimage.zoom."""
     out = []
     for im in np.asarray(images, dtype=float):
         ink = im > 0

@@ -49,7 +49,7 @@ def test_soft_targets_follow_the_teacher_classes_order():
 
 
 def _soft_targets(student, X, y, sd):
-    """The soft targets a fit computes (re-run the preparation on a clone)."""
+    """Return the soft targets a fit computes (re-run the preparation on a clone)."""
     est = clone(student)
     data = est._check_fit_data(X, y, sd, reset=True)
     est._encode_y(data.y, data.labeled, True)

@@ -159,7 +159,7 @@ def _random_problem(seed=5, d=4, k=3, c=2, m=2, n=7):
 
 
 def _direct_objective(D, V, W, V_T, W_T, X, Y, eta, alpha, beta, ridge):
-    """The stage-2 objective, written out term by term with loops."""
+    """Evaluate the stage-2 objective, written out term by term with loops."""
     total = 0.0
     for i in range(W.shape[0]):
         total += 0.5 * np.sum((W[i] - D @ V[i]) ** 2)
@@ -179,8 +179,10 @@ def test_objective_matches_direct_evaluation():
 
 
 def test_W_T_system_zeroes_the_numerical_gradient():
-    r"""The linear solve of solve_joint is the exact minimiser in W_T: central differences of the
-    objective vanish there (and match the analytic gradient elsewhere)."""
+    r"""Check that the linear solve of solve_joint is the exact minimiser in W_T.
+
+    Central differences of the objective vanish there (and match the analytic gradient elsewhere).
+    """
     p = _random_problem(seed=6)
     hyper = dict(eta=0.3, alpha=2.0, beta=0.7, ridge=1.5)
     D, X, Y, V_T = p["D"], p["X"], p["Y"], p["V_T"]
