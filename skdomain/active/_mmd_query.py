@@ -312,8 +312,11 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
     --------
     >>> from skdomain.active import MMDQuerySelector
     >>> from skdomain.datasets import make_domain_shift
-    >>> X, y, sd = make_domain_shift(n_source=60, n_target=40, n_target_labeled=6, random_state=0)
-    >>> sel = MMDQuerySelector(batch_size=3, random_state=0).fit(X, y, sample_domain=sd)
+    >>> X, y, sd = make_domain_shift(
+    ...     n_source=60, n_target=40, n_target_labeled=6, random_state=0
+    ... )
+    >>> sel = MMDQuerySelector(batch_size=3, random_state=0)
+    >>> sel = sel.fit(X, y, sample_domain=sd)
     >>> idx = sel.query_indices_
     >>> len(idx), bool((sd[idx] < 0).all() and (y[idx] == -1).all())
     (3, True)

@@ -60,7 +60,8 @@ class DomainBatch:
     --------
     >>> import torch
     >>> from skdomain.deep import DomainBatch
-    >>> sd, labeled = torch.tensor([0, 0, -1, -1]), torch.tensor([True, True, True, False])
+    >>> sd = torch.tensor([0, 0, -1, -1])
+    >>> labeled = torch.tensor([True, True, True, False])
     >>> b = DomainBatch(sd, labeled, "cpu", torch.float32)
     >>> b.n_source, b.n_target, b.n_target_labeled
     (2, 2, 1)

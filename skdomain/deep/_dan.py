@@ -189,7 +189,8 @@ class DANClassifier(_DANMixin, DomainClassifierMixin, DomainNet):
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.deep import DANClassifier
     >>> X, y, sd = make_domain_shift(100, 100, random_state=0)
-    >>> net = DANClassifier(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net = DANClassifier(max_epochs=5, random_state=0)
+    >>> net = net.fit(X, y, sample_domain=sd)
     >>> net.predict(X[sd < 0]).shape
     (100,)
     >>> "train_loss_mmd" in net.history[-1]
@@ -208,7 +209,8 @@ class DANRegressor(_DANMixin, DomainRegressorMixin, DomainNet):
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.deep import DANRegressor
     >>> X, y, sd = make_domain_shift(100, 100, task="regression", random_state=0)
-    >>> net = DANRegressor(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net = DANRegressor(max_epochs=5, random_state=0)
+    >>> net = net.fit(X, y, sample_domain=sd)
     >>> net.predict(X[sd < 0]).shape
     (100,)
 """

@@ -376,10 +376,12 @@ class DANNClassifier(_GateMixin, _DANNMixin, DomainClassifierMixin, DomainNet):
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.deep import DANNClassifier
     >>> X, y, sd = make_domain_shift(100, 100, random_state=0)
-    >>> net = DANNClassifier(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net = DANNClassifier(max_epochs=5, random_state=0)
+    >>> net = net.fit(X, y, sample_domain=sd)
     >>> net.predict(X[sd < 0]).shape
     (100,)
-    >>> [k for k in ("train_loss_task", "train_loss_adv", "lambda_p") if k in net.history[-1]]
+    >>> terms = ("train_loss_task", "train_loss_adv", "lambda_p")
+    >>> [k for k in terms if k in net.history[-1]]
     ['train_loss_task', 'train_loss_adv', 'lambda_p']
 """
     )
@@ -426,8 +428,11 @@ class GatedDANNClassifier(DANNClassifier):
     --------
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.deep import GatedDANNClassifier
-    >>> X, y, sd = make_domain_shift(100, 100, n_target_labeled=10, random_state=0)
-    >>> net = GatedDANNClassifier(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> X, y, sd = make_domain_shift(
+    ...     100, 100, n_target_labeled=10, random_state=0
+    ... )
+    >>> net = GatedDANNClassifier(max_epochs=5, random_state=0)
+    >>> net = net.fit(X, y, sample_domain=sd)
     >>> 0.0 <= net.history[-1]["omega_mean"] <= net.omega_clip
     True
 """
@@ -454,7 +459,8 @@ class DANNRegressor(_DANNMixin, DomainRegressorMixin, DomainNet):
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.deep import DANNRegressor
     >>> X, y, sd = make_domain_shift(100, 100, task="regression", random_state=0)
-    >>> net = DANNRegressor(max_epochs=5, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net = DANNRegressor(max_epochs=5, random_state=0)
+    >>> net = net.fit(X, y, sample_domain=sd)
     >>> net.predict(X[sd < 0]).shape
     (100,)
 """

@@ -95,7 +95,8 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.deep import DistillationClassifier
     >>> X, y, sd = make_domain_shift(100, 100, random_state=0)
-    >>> teacher = FrozenEstimator(LogisticRegression().fit(X[sd >= 0], y[sd >= 0]))
+    >>> source = LogisticRegression().fit(X[sd >= 0], y[sd >= 0])
+    >>> teacher = FrozenEstimator(source)
     >>> student = DistillationClassifier(teacher, max_epochs=5, random_state=0)
     >>> student.fit(X, y, sample_domain=sd).predict(X[:3]).shape
     (3,)

@@ -142,7 +142,8 @@ class DomainNet(DomainRequestMixin, NeuralNet):
     ...         mean_t = (Z * batch.w_target[:, None]).sum(0) / batch.n_target
     ...         return ((mean_s - mean_t) ** 2).sum()
     >>> X, y, sd = make_domain_shift(100, 100, random_state=0)
-    >>> net = MeanMatching(max_epochs=2, random_state=0).fit(X, y, sample_domain=sd)
+    >>> net = MeanMatching(max_epochs=2, random_state=0)
+    >>> net = net.fit(X, y, sample_domain=sd)
     >>> net.predict(X[sd < 0]).shape
     (100,)
     >>> bool(net.history[-1]["train_loss"] > net.history[-1]["train_loss_task"])

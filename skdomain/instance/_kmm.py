@@ -125,8 +125,8 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
     --------
     >>> from skdomain import KMM
     >>> from skdomain.datasets import make_domain_shift
-    >>> X, y, sample_domain = make_domain_shift(n_source=100, n_target=100, random_state=0)
-    >>> kmm = KMM(B=5.0).fit(X, y, sample_domain=sample_domain)
+    >>> X, y, sd = make_domain_shift(n_source=100, n_target=100, random_state=0)
+    >>> kmm = KMM(B=5.0).fit(X, y, sample_domain=sd)
     >>> bool(kmm.weights_.min() >= 0 and kmm.weights_.max() <= 5.0 + 1e-6)
     True
     """

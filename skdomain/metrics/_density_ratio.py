@@ -298,8 +298,8 @@ def kmm_weights(
     --------
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.instance import kmm_weights
-    >>> X, y, sample_domain = make_domain_shift(n_source=100, n_target=100, random_state=0)
-    >>> beta = kmm_weights(X[sample_domain >= 0], X[sample_domain < 0], B=5.0)
+    >>> X, y, sd = make_domain_shift(n_source=100, n_target=100, random_state=0)
+    >>> beta = kmm_weights(X[sd >= 0], X[sd < 0], B=5.0)
     >>> beta.shape, bool(beta.min() >= 0 and beta.max() <= 5.0 + 1e-6)
     ((100,), True)
     """

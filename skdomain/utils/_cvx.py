@@ -141,8 +141,10 @@ def solve(problem, variable, *, solver, solver_options=None, owner, hint, what, 
     >>> from skdomain.utils._cvx import solve
     >>> x = cp.Variable(2)
     >>> problem = cp.Problem(cp.Minimize(cp.sum_squares(x - 1)), [x <= 0.5])
-    >>> value, status = solve(problem, x, solver="CLARABEL", owner="example", hint="",
-    ...                       what="values", inaccurate="", stacklevel=2)
+    >>> value, status = solve(
+    ...     problem, x, solver="CLARABEL", owner="example", hint="",
+    ...     what="values", inaccurate="", stacklevel=2,
+    ... )
     >>> value.round(6).tolist(), status
     ([0.5, 0.5], 'optimal')
     """
