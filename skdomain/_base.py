@@ -3,12 +3,14 @@
 from copy import deepcopy
 
 import numpy as np
+import sklearn
 from sklearn.base import clone, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .utils._domains import labeled_mask
 
@@ -26,8 +28,6 @@ class DomainRequestMixin:
 
 def routing_on():
     """Whether scikit-learn's metadata routing is switched on (public config API)."""
-    import sklearn
-
     return bool(sklearn.get_config().get("enable_metadata_routing", False))
 
 
@@ -119,8 +119,6 @@ class DelegateMixin:
     """
 
     def _delegate(self, method, X):
-        from sklearn.utils.validation import check_is_fitted, validate_data
-
         check_is_fitted(self)
         return getattr(self.estimator_, method)(validate_data(self, X, reset=False))
 
@@ -208,8 +206,6 @@ class DelegateMixin:
         score : float
             Mean score over the labeled rows.
         """
-        from sklearn.utils.validation import check_is_fitted, validate_data
-
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         return masked_score(self.estimator_, task_of(self.estimator_), X, y, sample_weight)

