@@ -24,11 +24,6 @@ from skdomain.utils import DomainWarning
 SMALL = dict(max_epochs=3, batch_size=16, module__hidden_units=(16,), random_state=0)
 
 
-@pytest.fixture(scope="module")
-def data():
-    return make_domain_shift(60, 40, n_target_labeled=6, random_state=0)
-
-
 def test_balanced_batches_hold_both_domains_and_cover_the_larger_one():
     sd = np.r_[np.zeros(50, int), -np.ones(12, int)]
     ds = DomainDataset(np.arange(62, dtype=float)[:, None], torch.zeros(62, dtype=torch.int64), sd)

@@ -8,7 +8,6 @@ import torch
 from skorch.callbacks import Callback
 
 import skdomain.deep._net as net_module
-from skdomain.datasets import make_domain_shift
 from skdomain.deep import (
     DANNClassifier,
     DANNRegressor,
@@ -21,11 +20,6 @@ from skdomain.deep import (
 from skdomain.deep._data import labeled_rows
 
 SMALL = dict(max_epochs=3, batch_size=16, module__hidden_units=(16,), random_state=0)
-
-
-@pytest.fixture(scope="module")
-def data():
-    return make_domain_shift(60, 40, n_target_labeled=6, random_state=0)
 
 
 def test_domain_batch_groups_counts_and_means():
