@@ -340,12 +340,13 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         hooks are those of the running fit or prediction (:meth:`_hooked`); a forward
         outside one registers them for this call only.
         """
-        if self._hooked_layers() and getattr(self, "_hook", None) is None:
+        hook = getattr(self, "_hook", None)
+        if hook is None and self._hooked_layers():
             with self._hooked():
                 return self._forward_module(X)
         extra = self._extra_layers()
         out = self.module_(X)
-        taken = self._hook.take() if self._hooked_layers() else {}
+        taken = {} if hook is None else hook.take()
         if isinstance(out, (tuple, list)):
             out, feats = out[0], [flatten_features(f) for f in out[1:2]]
         else:
