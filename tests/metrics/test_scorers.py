@@ -146,7 +146,8 @@ def test_kmm_ratio_is_kmm_weights_as_when_kmm_was_fitted(shifted):
     src = sdv >= 0  # every source row of the fold is labeled
     Xs, Xt = Xv[src], Xv[~src]
     X = np.vstack([Xs, Xt])
-    y = np.r_[np.zeros(len(Xs), dtype=int), np.full(len(Xt), -1)]
+    # the source labels (two classes: masking must leave a classifier two); KMM's weights do not read them
+    y = np.r_[yv[src], np.full(len(Xt), -1)]
     sd = np.r_[np.zeros(len(Xs), dtype=int), -np.ones(len(Xt), dtype=int)]
     params = {"B": 10.0, "n_components": 50, "random_state": 0}
     w = KMM(DummyClassifier(), **params).fit(X, y, sample_domain=sd).weights_
