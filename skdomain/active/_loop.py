@@ -44,9 +44,9 @@ def _check_oracle_agrees(y, oracle_y, labeled, task):
         i = int(bad[0])
         raise ValueError(
             f"oracle_y disagrees with the labels of y on {bad.size} of the {rows.size} labeled row(s), "
-            f"e.g. row {i} (y={_plain(y[i])!r}, oracle_y={_plain(oracle_y[i])!r}). The oracle gives the true labels, so "
-            "where y is labeled it must agree (or be masked); check that both arrays are in the same row "
-            "order and label encoding."
+            f"e.g. row {i} (y={_plain(y[i])!r}, oracle_y={_plain(oracle_y[i])!r}). The oracle gives the "
+            "true labels, so where y is labeled it must agree (or be masked); check that both arrays "
+            "are in the same row order and label encoding."
         )
 
 
