@@ -102,6 +102,7 @@ def active_learning_curve(
     X_test, y_test : array-like, default=None
         Held-out target rows and labels for the evaluation. ``None`` evaluates on
         every target row of ``X`` with its oracle label (transductive accuracy).
+        The labels evaluated on must not be masked (an error otherwise).
     evaluate : callable, default=None
         ``evaluate(model) -> float`` replaces the default score (accuracy for
         classifiers, :math:`R^2` for regressors) of the fitted transfer model.
@@ -159,8 +160,16 @@ def active_learning_curve(
     if evaluate is None:
         if X_test is None:
             X_eval, y_eval = d.X[d.target], oracle_y[d.target]
+            what = "oracle_y (read on every target row when X_test is not given)"
         else:
             X_eval, y_eval = np.asarray(X_test), np.asarray(y_test)
+            what = "y_test"
+        masked = ~labeled_mask(y_eval, task)
+        if masked.any():  # a masked label would count as an error of every model
+            raise ValueError(
+                f"{what} holds {int(masked.sum())} masked label(s): the evaluation needs real labels. "
+                "Give the oracle's labels of every target row, or X_test and y_test without masked rows."
+            )
 
         def evaluate(model):
             return task_score(y_eval, model.predict(X_eval), task)

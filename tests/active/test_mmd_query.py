@@ -595,3 +595,20 @@ def test_loop_oracle_may_be_masked_on_labeled_rows():
     a = active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, oracle, **kw)
     b = active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, yt, **kw)
     np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def test_loop_evaluation_labels_must_be_real():
+    """Masked evaluation labels would count as errors: y_test, or the oracle on the target rows."""
+    X, y, sd, yt = _data(n_target=40)
+    t = sd < 0
+    y_test = yt[t].copy()
+    y_test[[0, 5]] = -1
+    kw = dict(n_rounds=1, strategy="random", random_state=0)
+    with pytest.raises(
+        ValueError, match=r"y_test holds 2 masked label\(s\): the evaluation needs real labels"
+    ):
+        active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, yt, X_test=X[t], y_test=y_test, **kw)
+    oracle = yt.copy()
+    oracle[np.flatnonzero(t & (y != -1))[0]] = -1  # a labeled target row: read by the evaluation
+    with pytest.raises(ValueError, match=r"oracle_y \(read on every target row.*holds 1 masked label"):
+        active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, oracle, **kw)
