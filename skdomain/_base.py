@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .utils._domains import labeled_mask
 
@@ -89,6 +89,20 @@ def delegate_tags(tags, estimator):
     return tags
 
 
+def check_row_weights(sample_weight, n_samples, name="sample_weight"):
+    """Validate weights against the caller's rows, before any subset of them is taken.
+
+    One finite weight per row of ``X``, masked rows included; the error names
+    the caller's row count, not that of the labeled subset.
+    """
+    if np.ndim(sample_weight) == 1 and len(sample_weight) != n_samples:
+        raise ValueError(
+            f"{name} has {len(sample_weight)} values but X has {n_samples} rows: give one weight per "
+            "row of X, masked (unlabeled) rows included; they are dropped with their rows."
+        )
+    return _check_sample_weight(sample_weight, np.empty((n_samples, 0)))
+
+
 def task_score(y_true, y_pred, task, sample_weight=None):
     """Score with the default of a task: accuracy (classification) or R^2 (regression)."""
     if task == "regression":
@@ -107,7 +121,7 @@ def masked_score(estimator, task, X, y, sample_weight=None):
     keep = labeled_mask(y, task)
     if not keep.any():
         raise ValueError("score needs labeled rows; every label in y is masked.")
-    sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+    sw = None if sample_weight is None else check_row_weights(sample_weight, y.shape[0])[keep]
     return task_score(y[keep], estimator.predict(X[keep]), task, sw)
 
 

@@ -4,10 +4,21 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods
 
-from ._base import DelegateMixin, DomainRequestMixin, default_estimator, delegate_tags, task_of
+from ._base import (
+    DelegateMixin,
+    DomainRequestMixin,
+    check_row_weights,
+    default_estimator,
+    delegate_tags,
+    task_of,
+)
 from .utils._domains import check_domains
 
 __all__ = ["LabeledOnly"]
+
+
+def _is_weight(key):
+    return key == "sample_weight" or key.endswith("__sample_weight")
 
 
 class LabeledOnly(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
@@ -77,7 +88,9 @@ class LabeledOnly(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEst
             otherwise: every labeled row is used, source or target.
         **fit_params : dict
             Passed to ``estimator.fit``; array-likes of length ``n_samples`` are
-            subset to the labeled rows.
+            subset to the labeled rows. ``sample_weight`` (or
+            ``<step>__sample_weight`` for a Pipeline) is first checked against
+            the rows of ``X``: one weight per row, masked rows included.
 
         Returns
         -------
@@ -96,6 +109,10 @@ class LabeledOnly(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEst
         )
         keep = d.labeled
         n = d.X.shape[0]
+        fit_params = {
+            k: (check_row_weights(v, n, k) if _is_weight(k) and v is not None else v)
+            for k, v in fit_params.items()
+        }
         params = {
             k: (np.asarray(v)[keep] if hasattr(v, "__len__") and len(v) == n else v)
             for k, v in fit_params.items()

@@ -242,3 +242,38 @@ def test_contract_classifiers_expose_classes(estimator, entry):
     est = clone(estimator).fit(X, y, sample_domain=sd)
     assert -1 not in est.classes_
     np.testing.assert_array_equal(est.classes_, np.unique(y[sd >= 0]))
+
+
+def test_contract_plus_minus_one_labels_say_minus_one_is_unlabeled(estimator, entry):
+    """{-1, 1} labels without domains: one error from the contract helper, saying what -1 meant."""
+    if not is_classifier(estimator):
+        pytest.skip("classifiers only")
+    X, _, _, y_true = _data(estimator, entry)
+    y = np.where(y_true == 0, -1, 1)
+    X0, y0 = X.copy(), y.copy()
+    n_minus = int((y == -1).sum())
+    with pytest.raises(
+        ValueError, match=f"the {n_minus} row\\(s\\) labeled -1 were taken as unlabeled target"
+    ):
+        clone(estimator).fit(X, y)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+
+
+def test_contract_string_labels_masked_by_integer_minus_one(estimator, entry):
+    """String classes through stack_domains: masked by the integer -1, fitted as the integer classes."""
+    if not is_classifier(estimator):
+        pytest.skip("classifiers only")
+    from skdomain.utils import stack_domains
+
+    X, y, sd, y_true = _data(estimator, entry)
+    names = np.array(["cat", "dog"])  # sorted as 0, 1: the same encoding
+    src, tgt = sd >= 0, sd < 0
+    yt = names[y_true[tgt]].astype(object)
+    yt[y[tgt] == -1] = -1  # the mask of string labels
+    Xa, ya, sda = stack_domains(X[src], names[y[src]], X[tgt], yt)
+    assert ya.dtype == object and (ya == -1).sum() == (y == -1).sum()
+    est = clone(estimator).fit(Xa, ya, sample_domain=sda)
+    np.testing.assert_array_equal(est.classes_, names)
+    ref = clone(estimator).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(est.predict(X), names[ref.predict(X)])

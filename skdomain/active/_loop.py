@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.utils import Bunch, check_random_state
 
 from .._base import default_estimator, task_of, task_score
-from ..utils._domains import DomainWarning, check_domains, labeled_mask
+from ..utils._domains import DomainWarning, check_domains, check_labeled_classes, labeled_mask
 from ._mmd_query import MMDQuerySelector, default_transfer_estimator, fit_transfer
 
 __all__ = ["active_learning_curve"]
@@ -25,6 +25,29 @@ def _least_confident(model, X, b):
         )
     confidence = np.asarray(model.predict_proba(X)).max(axis=1)
     return np.argsort(confidence, kind="stable")[:b]
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _check_oracle_agrees(y, oracle_y, labeled, task):
+    """Raise when ``oracle_y`` contradicts a known label of ``y`` (where neither is masked)."""
+    both = labeled & labeled_mask(oracle_y, task)
+    if task == "regression":
+        same = np.isclose(oracle_y[both].astype(np.float64), y[both].astype(np.float64))
+    else:
+        same = np.asarray(oracle_y[both] == y[both], dtype=bool)
+    if same.shape != (int(both.sum()),) or not same.all():
+        rows = np.flatnonzero(both)
+        bad = rows if same.shape != rows.shape else rows[~same]
+        i = int(bad[0])
+        raise ValueError(
+            f"oracle_y disagrees with the labels of y on {bad.size} of the {rows.size} labeled row(s), "
+            f"e.g. row {i} (y={_plain(y[i])!r}, oracle_y={_plain(oracle_y[i])!r}). The oracle gives the "
+            "true labels, so where y is labeled it must agree (or be masked); check that both arrays "
+            "are in the same row order and label encoding."
+        )
 
 
 def active_learning_curve(
@@ -69,7 +92,9 @@ def active_learning_curve(
         ``>= 0`` source, ``< 0`` target; inferred from masked labels when None.
     oracle_y : array-like of shape (n_samples,)
         The true labels; read only on the rows queried (and, without ``X_test``,
-        on the target rows, for evaluation). Pool rows must not be masked there.
+        on the target rows, for evaluation). Pool rows must not be masked there,
+        and where ``y`` is labeled it must agree with ``y`` (or be masked): a
+        contradiction is an error, as it means misaligned rows or encodings.
     n_rounds : int
         Number of query rounds (``n_rounds * batch_size`` labels are revealed).
     strategy : {"mmd", "random", "uncertainty"}, default="mmd"
@@ -77,6 +102,7 @@ def active_learning_curve(
     X_test, y_test : array-like, default=None
         Held-out target rows and labels for the evaluation. ``None`` evaluates on
         every target row of ``X`` with its oracle label (transductive accuracy).
+        The labels evaluated on must not be masked (an error otherwise).
     evaluate : callable, default=None
         ``evaluate(model) -> float`` replaces the default score (accuracy for
         classifiers, :math:`R^2` for regressors) of the fitted transfer model.
@@ -124,15 +150,26 @@ def active_learning_curve(
             f"n_rounds * batch_size = {n_rounds * b} exceeds the pool of {int(pool.sum())} "
             "unlabeled target rows."
         )
+    if task == "classification":
+        check_labeled_classes(d.y, d.labeled, estimator=selector)
     if not labeled_mask(oracle_y[pool], task).all():
         raise ValueError("oracle_y is masked on some pool rows: the oracle must know every pool label.")
+    _check_oracle_agrees(d.y, oracle_y, d.labeled, task)
     if (X_test is None) != (y_test is None):
         raise ValueError("Give both X_test and y_test, or neither.")
     if evaluate is None:
         if X_test is None:
             X_eval, y_eval = d.X[d.target], oracle_y[d.target]
+            what = "oracle_y (read on every target row when X_test is not given)"
         else:
             X_eval, y_eval = np.asarray(X_test), np.asarray(y_test)
+            what = "y_test"
+        masked = ~labeled_mask(y_eval, task)
+        if masked.any():  # a masked label would count as an error of every model
+            raise ValueError(
+                f"{what} holds {int(masked.sum())} masked label(s): the evaluation needs real labels. "
+                "Give the oracle's labels of every target row, or X_test and y_test without masked rows."
+            )
 
         def evaluate(model):
             return task_score(y_eval, model.predict(X_eval), task)

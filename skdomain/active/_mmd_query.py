@@ -21,7 +21,7 @@ from ..metrics._kernels import (
 )
 from ..metrics._ntg import _domain_fit_params, _is_domain_aware
 from ..utils._cvx import SOLVER_PARAMETER_CONSTRAINTS, check_solver, other_solvers, solve
-from ..utils._domains import DomainWarning, check_domains
+from ..utils._domains import DomainWarning, check_domains, check_labeled_classes
 from ..utils._linalg import eigh
 
 __all__ = ["MMDQuerySelector"]
@@ -404,7 +404,7 @@ class MMDQuerySelector(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _fit_models(self, d, task, base):
         tl = d.target & d.labeled
-        classes = np.unique(d.y[d.labeled]) if task == "classification" else None
+        classes = check_labeled_classes(d.y, d.labeled, estimator=self) if task == "classification" else None
         transfer = self.transfer_estimator
         if transfer is None:
             transfer = default_transfer_estimator(base, self.random_state)

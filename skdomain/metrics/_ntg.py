@@ -7,7 +7,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
 
 from .._base import DomainRequestMixin, plain_learner, routing_on
-from ..utils._domains import check_domains
+from ..utils._domains import check_domains, labeled_mask
 
 __all__ = ["negative_transfer_gap", "plain_learner"]
 
@@ -83,7 +83,8 @@ def negative_transfer_gap(
     X_test : array-like of shape (n_test, n_features)
         Held-out target rows.
     y_test : array-like of shape (n_test,)
-        Their true labels.
+        Their true labels. A masked label (``-1`` / NaN) is an error, not an
+        excluded row: every test row counts in the error.
     baseline : estimator object, default=None
         The target-only learner; ``None`` uses :func:`plain_learner`.
     n_repeats : int, default=1
@@ -111,6 +112,13 @@ def negative_transfer_gap(
     y_test = np.asarray(y_test)
     if X_test.shape[0] != y_test.shape[0]:
         raise ValueError(f"X_test has {X_test.shape[0]} rows but y_test has {y_test.shape[0]}.")
+    masked = ~labeled_mask(y_test, task)
+    if masked.any():
+        raise ValueError(
+            f"y_test holds {int(masked.sum())} masked label(s) ({'NaN' if regression else '-1'}), e.g. "
+            f"row {int(np.flatnonzero(masked)[0])}: the gap is an error on the test rows, so their "
+            "labels must be real. Drop the unlabeled rows from X_test and y_test."
+        )
     if n_repeats < 1:
         raise ValueError(f"n_repeats must be >= 1; got {n_repeats}.")
     tl = d.target & d.labeled

@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import task_score
-from ..utils._domains import check_domain_labels, masked_label, num_rows
+from ..utils._domains import check_domain_labels, concat_labels, masked_label, num_rows
 from ._density_ratio import _density_ratio, kmm_weights
 from ._ntg import _domain_fit_params
 
@@ -221,11 +221,7 @@ class ReverseValidationScorer(_DomainScorer):
         Xr = np.vstack([X[~source], X[src]])
         pseudo = estimator.predict(X[~source])
         masked = np.full(src.sum(), masked_label(task))
-        yr = (
-            np.concatenate([pseudo, masked])
-            if task == "regression"
-            else np.concatenate([pseudo, masked.astype(np.asarray(pseudo).dtype)])
-        )
+        yr = concat_labels([pseudo, masked], task)  # string classes: an object array, the mask stays -1
         sdr = np.r_[np.zeros(len(pseudo), dtype=int), -np.ones(src.sum(), dtype=int)]
         reverse = clone(estimator)
         params = _domain_fit_params(reverse, sdr)

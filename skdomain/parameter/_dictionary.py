@@ -13,7 +13,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainRequestMixin, masked_score
-from ..utils._domains import DomainData, DomainWarning, _check_sample_domain, _check_y, check_domains
+from ..utils._domains import (
+    DomainData,
+    DomainWarning,
+    _check_sample_domain,
+    _check_y,
+    check_domains,
+    check_labeled_classes,
+)
 from ._solver import init_dictionary, solve_joint, solve_sources
 
 __all__ = ["DictionaryTransferClassifier", "DictionaryTransferRegressor"]
@@ -242,6 +249,7 @@ class _DictionaryTransfer(DomainRequestMixin, BaseEstimator):
             estimator=self,
             y_required=True,
             warn_no_target=False,
+            check_classes=False,  # in _set_classes, with the classes of the source models
             dtype=np.float64,
         )
 
@@ -258,7 +266,9 @@ class _DictionaryTransfer(DomainRequestMixin, BaseEstimator):
         for model in self._models():
             if hasattr(model, "classes_"):
                 labels.append(np.asarray(model.classes_))
-        self.classes_ = np.unique(np.concatenate(labels))
+        self.classes_ = check_labeled_classes(
+            d.y, d.labeled, estimator=self, classes=np.concatenate(labels)
+        )  # masking left fewer than two classes: says that the -1 rows were read as unlabeled
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; got one class, "

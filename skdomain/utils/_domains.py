@@ -7,7 +7,13 @@ Data from all domains travel together, as scikit-learn expects: one ``X``, one
   distinct ids are distinct sources / targets.
 * An unlabeled row has a *masked* label: ``-1`` for classification (the
   convention of :class:`sklearn.semi_supervised.SelfTrainingClassifier`), NaN
-  for regression.
+  for regression. Non-numeric (string) class labels are masked the same way,
+  by the *integer* ``-1`` in an ``object`` array (scikit-learn's rule for
+  string targets in ``SelfTrainingClassifier``); the *string* ``'-1'`` is an
+  error, since it reads both as a class name and as the mask.
+* Masking must leave a classifier at least two classes among the labeled rows;
+  otherwise :func:`check_labeled_classes` raises an error that says the ``-1``
+  rows were taken as unlabeled (the usual cause: ``{-1, 1}`` labels).
 * When ``sample_domain`` is omitted it is inferred: masked rows are target
   (id ``-1``), the others source (id ``0``). With no masked label either, there
   is no target: a :class:`DomainWarning` is issued and estimators fit without
@@ -22,6 +28,7 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
@@ -31,6 +38,7 @@ __all__ = [
     "DomainData",
     "check_domain_labels",
     "check_domains",
+    "check_labeled_classes",
     "infer_task",
     "labeled_mask",
     "stack_domains",
@@ -108,8 +116,32 @@ def masked_label(task):
     return np.nan if task == "regression" else MASKED_CLASS
 
 
+def _is_number(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_string_mask(v):
+    return (isinstance(v, str) and v == "-1") or (isinstance(v, bytes) and v == b"-1")
+
+
+def _reject_string_mask(y, bad):
+    """Raise the error of the string ``'-1'``: neither a class name nor the mask."""
+    rows = np.flatnonzero(bad)
+    raise ValueError(
+        f"y holds the string '-1' on {rows.size} row(s), e.g. row {int(rows[0])}. For string labels "
+        "the masked (unlabeled) value is the integer -1 in an object array, as in scikit-learn's "
+        "SelfTrainingClassifier: y = y.astype(object); y[unlabeled] = -1 (stack_domains does this). "
+        "The string '-1' is not accepted, as a mask or as a class name, since it reads as both; "
+        "rename the class if it is one."
+    )
+
+
 def labeled_mask(y, task="classification"):
     """Boolean mask of the rows whose label is not masked.
+
+    The masks: for classification the label ``-1`` (the integer ``-1`` in an
+    ``object`` array of string labels; ``-1.0`` in float labels), for regression
+    NaN.
 
     Parameters
     ----------
@@ -122,6 +154,22 @@ def labeled_mask(y, task="classification"):
     -------
     labeled : ndarray of shape (n_samples,), dtype bool
         True where the label is not masked.
+
+    Raises
+    ------
+    ValueError
+        For classification labels holding the string ``'-1'``: string labels are
+        masked by the integer ``-1`` in an ``object`` array, and ``'-1'`` would read
+        both as a class name and as the mask.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdomain.utils import labeled_mask
+    >>> labeled_mask(np.array([0, 1, -1])).tolist()
+    [True, True, False]
+    >>> labeled_mask(np.array(["cat", "dog", -1], dtype=object)).tolist()
+    [True, True, False]
     """
     _check_task(task)
     y = np.asarray(y)
@@ -131,14 +179,71 @@ def labeled_mask(y, task="classification"):
         return np.ones(y.shape[0], dtype=bool)
     if y.dtype.kind in "iuf":
         return y != MASKED_CLASS
+    if y.dtype.kind in "US":
+        bad = y == (b"-1" if y.dtype.kind == "S" else "-1")
+        if bad.any():
+            _reject_string_mask(y, bad)
+        return np.ones(y.shape[0], dtype=bool)
     if y.dtype.kind == "O":
-        # object labels: mask only numeric -1 entries (strings are never masked)
+        bad = np.fromiter((_is_string_mask(v) for v in y), dtype=bool, count=y.shape[0])
+        if bad.any():
+            _reject_string_mask(y, bad)
+        # object labels (e.g. strings): the numeric -1 entries are the masked ones
         return np.fromiter(
-            (not (isinstance(v, (int, float, np.integer, np.floating)) and v == -1) for v in y),
+            (not (_is_number(v) and v == MASKED_CLASS) for v in y),
             dtype=bool,
             count=y.shape[0],
         )
     return np.ones(y.shape[0], dtype=bool)
+
+
+def check_labeled_classes(y, labeled, *, estimator=None, classes=None):
+    """Return the classes of the labeled rows; raise when masking left fewer than two.
+
+    A classifier needs two classes. When the labeled rows hold fewer *and* some
+    rows are masked, the usual cause is ``{-1, 1}`` labels: their ``-1`` rows were
+    read as unlabeled (target) rows. The error says so, with their number and how
+    to re-encode. Data without masked rows are left to the estimator's own check.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Classification labels, masked rows included.
+    labeled : ndarray of shape (n_samples,), dtype bool
+        True where the label is not masked (:func:`labeled_mask`).
+    estimator : estimator instance, default=None
+        Named in the message.
+    classes : array-like, default=None
+        The classes the estimator will know, when they are more than those of the
+        labeled rows (e.g. given source models); ``None`` means
+        ``np.unique(y[labeled])``.
+
+    Returns
+    -------
+    classes : ndarray
+        The sorted classes.
+
+    Raises
+    ------
+    ValueError
+        When fewer than two classes are left and some rows are masked.
+    """
+    y = np.asarray(y)
+    labeled = np.asarray(labeled, dtype=bool)
+    classes = np.unique(y[labeled]) if classes is None else np.unique(np.asarray(classes))
+    n_masked = int((~labeled).sum())
+    if classes.shape[0] < 2 and n_masked:
+        name = type(estimator).__name__ if estimator is not None else "A classifier"
+        found = f"only the class {classes.tolist()[0]!r}" if classes.shape[0] else "no class"
+        raise ValueError(
+            f"{name} needs at least 2 classes among the labeled rows, but masking left {found}: "
+            f"the {n_masked} row(s) labeled -1 were taken as unlabeled target rows (the masked-label "
+            "convention: -1 means 'unlabeled', as in scikit-learn's SelfTrainingClassifier). "
+            "If -1 is a real class, re-encode y: binary {-1, 1} labels as {0, 1} (e.g. (y + 1) // 2), "
+            "other labels with sklearn.preprocessing.LabelEncoder; then mark unlabeled target rows "
+            "with -1 and pass sample_domain (< 0 for target rows)."
+        )
+    return classes
 
 
 def _check_sample_domain(sample_domain, n_samples):
@@ -253,6 +358,7 @@ def check_domains(
     reset=True,
     warn_no_target=True,
     y_required=False,
+    check_classes=None,
     **check_params,
 ):
     """Validate data of the domain contract and infer missing domains.
@@ -278,6 +384,11 @@ def check_domains(
         Issue a :class:`DomainWarning` when there is no target row.
     y_required : bool, default=False
         Raise when ``y`` is None (supervised estimators).
+    check_classes : bool or None, default=None
+        Run :func:`check_labeled_classes` on classification labels (masking must
+        leave two classes). ``None`` runs it when ``estimator`` is a classifier
+        and ``reset=True``; an estimator whose classes also come from elsewhere
+        (given source models) passes ``False`` and calls it itself.
     **check_params : dict
         Passed to ``validate_data`` / ``check_array``.
 
@@ -290,7 +401,9 @@ def check_domains(
     ------
     ValueError
         On length mismatch, a scalar / 2-D / float ``sample_domain``, NaN or
-        infinite ``X``, no source row, or a source row with a masked label.
+        infinite ``X``, no source row, a source row with a masked label, the
+        string ``'-1'`` in classification labels, or (``check_classes``) fewer
+        than two classes left by masking.
     """
     name = type(estimator).__name__ if estimator is not None else "This estimator"
     if y is None and y_required:
@@ -301,6 +414,10 @@ def check_domains(
         X = check_array(X, **check_params)
     n_samples = X.shape[0]
     y, sd, labeled = check_domain_labels(y, sample_domain, n_samples, task=task)
+    if check_classes is None:
+        check_classes = reset and estimator is not None and is_classifier(estimator)
+    if check_classes and y is not None and task == "classification":
+        check_labeled_classes(y, labeled, estimator=estimator)
     source = sd >= 0
     has_target = bool((~source).any())
     if not has_target and warn_no_target:
@@ -331,6 +448,35 @@ def _as_parts(X, y, what):
     return [X], [y]
 
 
+def _check_part(x, name, n_features):
+    """``x`` as an array of 2-D rows, with the features of the first part (``n_features``)."""
+    x = np.asarray(x)
+    if x.ndim != 2:
+        hint = " (for a single feature, reshape with x.reshape(-1, 1))" if x.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n_samples, n_features); got shape {x.shape}{hint}."
+        )
+    if n_features is not None and x.shape[1] != n_features[1]:
+        raise ValueError(
+            f"{n_features[0]} has {n_features[1]} features (shape {n_features[2]}) but {name} has "
+            f"{x.shape[1]} (shape {x.shape}): every domain needs the same features."
+        )
+    return x
+
+
+def concat_labels(parts, task):
+    """Concatenate label arrays of one task, keeping the mask a mask.
+
+    For classification with non-numeric labels the result is an ``object`` array
+    whose masked entries stay the integer ``-1`` (numpy would otherwise turn it
+    into the string ``'-1'`` when joining it with strings).
+    """
+    parts = [np.asarray(v) for v in parts]
+    if task == "classification" and any(v.dtype.kind in "USO" for v in parts):
+        parts = [v.astype(object) for v in parts]
+    return np.concatenate(parts)
+
+
 def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
     """Stack separate source and target arrays into ``X, y, sample_domain``.
 
@@ -342,9 +488,12 @@ def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
         Source labels (one per source array).
     Xt : array-like of shape (n_target, n_features), or a list of them
         Target features; a list gives several targets, with ids ``-1, -2, ...``.
+        Every array, source or target, is 2-D with the same number of features.
     yt : array-like of shape (n_target,), a list of them, or None, default=None
         Target labels; ``None`` masks every target label. Entries may already be
-        masked (``-1`` / NaN) for a partly labeled target.
+        masked (``-1`` / NaN) for a partly labeled target; for string labels the
+        mask is the integer ``-1`` in an ``object`` array (the string ``'-1'`` is
+        an error).
     task : {"classification", "regression"} or None, default=None
         Masking convention; ``None`` infers it from ``ys`` (continuous values mean
         regression).
@@ -354,9 +503,18 @@ def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
     X : ndarray of shape (n_samples, n_features)
         All rows, sources first (in the order given), then targets.
     y : ndarray of shape (n_samples,)
-        Labels of those rows, target labels masked where not given.
+        Labels of those rows, target labels masked where not given: ``-1`` for
+        classes (an ``object`` array holding the integer ``-1`` when the labels are
+        strings), NaN for regression.
     sample_domain : ndarray of shape (n_samples,), dtype int
         Domain id of every row: ``0, 1, ...`` per source, ``-1, -2, ...`` per target.
+
+    Raises
+    ------
+    ValueError
+        When an array of features is not 2-D, the arrays differ in their number
+        of features, features and labels differ in length, or string labels hold
+        the string ``'-1'``.
 
     Examples
     --------
@@ -365,37 +523,50 @@ def stack_domains(Xs, ys, Xt, yt=None, *, task=None):
     >>> X, y, sd = stack_domains(np.zeros((2, 1)), [0, 1], np.ones((3, 1)))
     >>> y.tolist(), sd.tolist()
     ([0, 1, -1, -1, -1], [0, 0, -1, -1, -1])
+    >>> X, y, sd = stack_domains(np.zeros((2, 1)), ["cat", "dog"], np.ones((1, 1)))
+    >>> y.tolist()
+    ['cat', 'dog', -1]
     """
+    several_s, several_t = _is_several(Xs), _is_several(Xt)
     Xs, ys = _as_parts(Xs, ys, "source")
     if any(v is None for v in ys):
         raise ValueError("Source labels ys are required.")
     Xt, yt = _as_parts(Xt, yt, "target")
     ys = [np.asarray(v) for v in ys]
     if task is None:
-        task = "regression" if type_of_target(np.concatenate(ys)) == "continuous" else "classification"
+        task = (
+            "regression"
+            if type_of_target(concat_labels(ys, "classification")) == "continuous"
+            else "classification"
+        )
     _check_task(task)
     fill = masked_label(task)
 
     Xparts, yparts, dparts = [], [], []
+    first = None  # (name, n_features, shape) of the first array: the features every other one needs
     for i, (x, v) in enumerate(zip(Xs, ys)):
-        x = np.asarray(x)
+        name = f"Xs[{i}]" if several_s else "Xs"
+        x = _check_part(x, name, first)
+        if first is None:
+            first = (name, x.shape[1], x.shape)
         if x.shape[0] != v.shape[0]:
             raise ValueError(f"Source {i}: X has {x.shape[0]} rows but y has {v.shape[0]}.")
         Xparts.append(x)
         yparts.append(v)
         dparts.append(np.full(x.shape[0], i, dtype=np.int64))
     for j, (x, v) in enumerate(zip(Xt, yt)):
-        x = np.asarray(x)
+        x = _check_part(x, f"Xt[{j}]" if several_t else "Xt", first)
         v = np.full(x.shape[0], fill) if v is None else np.asarray(v)
         if x.shape[0] != v.shape[0]:
             raise ValueError(f"Target {j}: X has {x.shape[0]} rows but y has {v.shape[0]}.")
         Xparts.append(x)
         yparts.append(v)
         dparts.append(np.full(x.shape[0], -(j + 1), dtype=np.int64))
-    y = np.concatenate(yparts)
+    y = concat_labels(yparts, task)
     if task == "classification" and y.dtype.kind == "f" and not np.isnan(y).any():
         if np.all(np.mod(y, 1) == 0) and all(v.dtype.kind in "iu" for v in ys):
             y = y.astype(np.int64)
+    labeled_mask(y, task)  # the string '-1' is an error here already, not at fit
     return np.concatenate(Xparts), y, np.concatenate(dparts)
 
 

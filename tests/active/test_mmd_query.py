@@ -544,3 +544,71 @@ def test_learning_curve_above_random():
     gains = np.array(gains)
     assert gains.mean() >= 0.02, gains
     assert (gains > 0).sum() >= 4, gains
+
+
+# -- labels: the masked-label convention and the oracle --------------------------------------------
+
+
+def test_plus_minus_one_labels_say_minus_one_is_unlabeled():
+    X, _, sd, yt = _data(n_target=40)
+    y = np.where(yt == 0, -1, 1)  # every row labeled {-1, 1}, no sample_domain
+    y0 = y.copy()
+    n_minus = int((y == -1).sum())
+    match = rf"MMDQuerySelector needs at least 2 classes.*the {n_minus} row\(s\) labeled -1 were taken"
+    with pytest.raises(ValueError, match=match):
+        MMDQuerySelector(batch_size=2).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        active_learning_curve(MMDQuerySelector(batch_size=2), X, y, None, yt, n_rounds=1)
+    np.testing.assert_array_equal(y, y0)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_loop_oracle_that_contradicts_the_known_labels_is_an_error(task):
+    X, y, sd, yt = _data(n_target=40, task=task)
+    sel = MMDQuerySelector(Ridge() if task == "regression" else None, batch_size=2)
+    labeled = ~np.isnan(y) if task == "regression" else y != -1
+    bad = yt.copy()
+    bad[labeled] = bad[labeled] + 1 if task == "regression" else 1 - bad[labeled]
+    bad0 = bad.copy()
+    first = int(np.flatnonzero(labeled)[0])
+    n = int(labeled.sum())
+    match = (
+        rf"oracle_y disagrees with the labels of y on {n} of the {n} labeled row\(s\), e\.g\. row {first} "
+    )
+    with pytest.raises(ValueError, match=match):
+        active_learning_curve(sel, X, y, sd, bad, n_rounds=1, strategy="random")
+    np.testing.assert_array_equal(bad, bad0)
+    # one contradicting row is enough, and is named
+    one = yt.copy()
+    row = int(np.flatnonzero(labeled & (sd < 0))[2])
+    one[row] = one[row] + 1 if task == "regression" else 1 - one[row]
+    with pytest.raises(ValueError, match=rf"on 1 of the {n} labeled row\(s\), e\.g\. row {row} "):
+        active_learning_curve(sel, X, y, sd, one, n_rounds=1, strategy="random")
+
+
+def test_loop_oracle_may_be_masked_on_labeled_rows():
+    """The oracle need not know the source labels: masked there, it is not a contradiction."""
+    X, y, sd, yt = _data(n_target=40)
+    oracle = yt.copy()
+    oracle[sd >= 0] = -1
+    kw = dict(n_rounds=2, strategy="random", random_state=0)
+    a = active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, oracle, **kw)
+    b = active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, yt, **kw)
+    np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def test_loop_evaluation_labels_must_be_real():
+    """Masked evaluation labels would count as errors: y_test, or the oracle on the target rows."""
+    X, y, sd, yt = _data(n_target=40)
+    t = sd < 0
+    y_test = yt[t].copy()
+    y_test[[0, 5]] = -1
+    kw = dict(n_rounds=1, strategy="random", random_state=0)
+    with pytest.raises(
+        ValueError, match=r"y_test holds 2 masked label\(s\): the evaluation needs real labels"
+    ):
+        active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, yt, X_test=X[t], y_test=y_test, **kw)
+    oracle = yt.copy()
+    oracle[np.flatnonzero(t & (y != -1))[0]] = -1  # a labeled target row: read by the evaluation
+    with pytest.raises(ValueError, match=r"oracle_y \(read on every target row.*holds 1 masked label"):
+        active_learning_curve(MMDQuerySelector(batch_size=2), X, y, sd, oracle, **kw)

@@ -104,3 +104,23 @@ def test_given_baseline_and_errors():
         negative_transfer_gap(KMM(), X, y, sd, Xte, yte[:-1])
     with pytest.raises(ValueError, match="n_repeats"):
         negative_transfer_gap(KMM(), X, y, sd, Xte, yte, n_repeats=0)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_masked_test_labels_are_an_error(task):
+    """Masked y_test rows are not counted as errors: test labels must be real."""
+    X, y, sd, Xte, yte = _data(n_target_labeled=20, task=task, n_features=2)
+    est = KMM(LinearRegression() if task == "regression" else LogisticRegression(), B=10.0)
+    y_bad = yte.astype(float) if task == "regression" else yte.copy()
+    y_bad[[3, 7, 8]] = np.nan if task == "regression" else -1
+    y_bad0 = y_bad.copy()
+    mask = "NaN" if task == "regression" else "-1"
+    with pytest.raises(
+        ValueError, match=rf"y_test holds 3 masked label\(s\) \({mask}\), e.g. row 3.*must be real"
+    ):
+        negative_transfer_gap(est, X, y, sd, Xte, y_bad)
+    np.testing.assert_array_equal(y_bad, y_bad0)
+    # the same rows dropped: the gap runs
+    keep = np.ones(len(yte), dtype=bool)
+    keep[[3, 7, 8]] = False
+    assert np.isfinite(negative_transfer_gap(est, X, y, sd, Xte[keep], yte[keep]).gap)

@@ -146,7 +146,8 @@ def test_kmm_ratio_is_kmm_weights_as_when_kmm_was_fitted(shifted):
     src = sdv >= 0  # every source row of the fold is labeled
     Xs, Xt = Xv[src], Xv[~src]
     X = np.vstack([Xs, Xt])
-    y = np.r_[np.zeros(len(Xs), dtype=int), np.full(len(Xt), -1)]
+    # the source labels (two classes: masking must leave a classifier two); KMM's weights do not read them
+    y = np.r_[yv[src], np.full(len(Xt), -1)]
     sd = np.r_[np.zeros(len(Xs), dtype=int), -np.ones(len(Xt), dtype=int)]
     params = {"B": 10.0, "n_components": 50, "random_state": 0}
     w = KMM(DummyClassifier(), **params).fit(X, y, sample_domain=sd).weights_
@@ -189,3 +190,18 @@ def test_scorer_errors_name_the_problem(shifted):
     assert SupervisedTargetScorer()(reg, Xr, yr, sample_domain=sdr) == pytest.approx(
         r2_score(yr[tl], reg.predict(Xr[tl]))
     )
+
+
+def test_reverse_validation_with_string_classes_keeps_the_mask():
+    """The pseudo-labeled reverse fit masks the source rows with the integer -1, never a class '-1'.
+
+    A model fitted on a plain string array (every target row labeled) predicts strings of that
+    dtype, which numpy would join with the mask by turning it into the string '-1'.
+    """
+    X, _, sd, y_true = make_domain_shift(60, 60, random_state=0, return_target_labels=True)
+    names = np.array(["cat", "dog"])
+    strings = KMM(LogisticRegression(), B=10.0).fit(X, names[y_true], sample_domain=sd)
+    assert strings.predict(X[:2]).dtype.kind == "U"
+    ints = KMM(LogisticRegression(), B=10.0).fit(X, y_true, sample_domain=sd)
+    score = ReverseValidationScorer()(strings, X, names[y_true], sd)
+    assert score == ReverseValidationScorer()(ints, X, y_true, sd)

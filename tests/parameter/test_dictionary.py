@@ -535,3 +535,23 @@ def test_generator_tasks_lie_in_the_span_of_the_dictionary():
         np.testing.assert_allclose(_aug(X[rows]) @ D @ v, y_true[rows], atol=1e-8)
     with pytest.raises(ValueError, match="exceeds"):
         make_shared_dictionary_tasks(n_target=3, n_target_labeled=4)
+
+
+def test_class_check_counts_the_classes_of_the_source_models():
+    """One labeled target class plus masked rows is fine when the source models know the others."""
+    X, y, sd = make_shared_dictionary_tasks(
+        task="classification", n_classes=3, n_target_labeled=20, random_state=1
+    )
+    models = [FrozenEstimator(LogisticRegression().fit(X[sd == i], y[sd == i])) for i in range(5)]
+    t = sd < 0
+    yt = y[t].copy()
+    one = yt[yt != -1][0]
+    yt[(yt != -1) & (yt != one)] = -1  # the labeled target rows keep one class
+    est = DictionaryTransferClassifier(n_atoms=3, source_models=models, random_state=0)
+    np.testing.assert_array_equal(est.fit(X[t], yt, sample_domain=sd[t]).classes_, [0, 1, 2])
+    # the same rows without source models: one class left, and the error says why
+    first = yt == one  # as source rows too
+    src = np.zeros(first.sum(), dtype=int)
+    Xa, ya = np.vstack([X[t][first], X[t]]), np.r_[yt[first], yt]
+    with pytest.raises(ValueError, match=r"row\(s\) labeled -1 were taken as unlabeled target rows"):
+        DictionaryTransferClassifier(n_atoms=3).fit(Xa, ya, sample_domain=np.r_[src, sd[t]])
