@@ -271,11 +271,11 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         lam, V = _top_eigvecs(gram, n, m, rng)
         self.components_ = b_inv_sqrt(_flip_signs(V))  # W = B^{-1/2} V
         self.eigenvalues_ = lam
-        self.X_fit_ = X
+        self.X_fit_ = X.copy()  # validation may hand back the caller's own array
 
     def _fit_landmarks(self, X, e, r, rng):
         n, m = X.shape[0], self.n_components
-        XL = X[landmark_indices(n, r, rng)]
+        XL = X[landmark_indices(n, r, rng)]  # fancy indexing: a copy, not the caller's rows
         nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
         Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
         # Thin SVD through the r x r Gram matrix: Phi = U S V^T.

@@ -126,3 +126,15 @@ def test_eigenvalues_descending_and_components_normalised():
     W = tca.components_
     # w^T (KLK + mu I) w = I
     np.testing.assert_allclose(W.T @ (np.outer(u, u) + 3.0 * np.eye(n)) @ W, np.eye(5), atol=1e-8)
+
+
+@pytest.mark.parametrize("n_landmarks", [None, 50], ids=["exact", "nystroem"])
+def test_caller_X_changed_after_fit_does_not_change_transform(n_landmarks):
+    X, y, sd, _ = _data()
+    X = np.ascontiguousarray(X, dtype=np.float64)  # validation would hand this very array back
+    tca = TCA(n_components=3, n_landmarks=n_landmarks, random_state=0).fit(X, y, sample_domain=sd)
+    new = X[:7] + 0.25
+    before = tca.transform(new)
+    assert not np.shares_memory(tca.X_fit_, X)
+    X *= 3.0  # the caller reuses its array in place
+    np.testing.assert_array_equal(tca.transform(new), before)

@@ -6,6 +6,7 @@ Its gain over source-only training on a covariate shift: tests/test_adaptation_g
 import numpy as np
 import pytest
 from scipy import optimize, stats
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from skdomain import KMM
 from skdomain.datasets import make_domain_shift
@@ -278,3 +279,29 @@ def test_solver_warnings_point_at_the_caller(patch_solve):
     with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
         kmm_weights(X[sd >= 0], X[sd < 0], B=2.0)
     assert record[0].filename == __file__
+
+
+class _NearestRow(ClassifierMixin, BaseEstimator):
+    """1-NN that keeps the rows it was fitted on by reference (as KNeighborsClassifier does)."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.rows_, self.labels_ = X, y
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        d2 = ((np.asarray(X)[:, None, :] - self.rows_[None]) ** 2).sum(-1)
+        return self.labels_[d2.argmin(axis=1)]
+
+
+def test_caller_arrays_changed_after_fit_do_not_change_the_model():
+    X, y, sd, _ = _data(60, 50)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    kmm = KMM(_NearestRow(), B=5.0, random_state=0).fit(X, y, sample_domain=sd)
+    new = X[:9] + 0.3
+    pred, weights = kmm.predict(new), kmm.weights_.copy()
+    assert not np.shares_memory(kmm.estimator_.rows_, X)
+    X[:] = X[::-1]  # the caller reuses its arrays in place
+    y[:] = 1 - y
+    np.testing.assert_array_equal(kmm.predict(new), pred)
+    np.testing.assert_array_equal(kmm.weights_, weights)
