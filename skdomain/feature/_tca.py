@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import DomainRequestMixin
 from ..metrics._kernels import (
     KERNEL_PARAMETER_CONSTRAINTS,
+    RANK_RTOL,
     kernel_matrix,
     kernel_params,
     landmark_indices,
@@ -279,7 +280,7 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
         Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
         # Thin SVD through the r x r Gram matrix: Phi = U S V^T.
-        s2, Vs = leading_directions(Phi, 1e-10)
+        s2, Vs = leading_directions(Phi, RANK_RTOL)
         if m > s2.size:
             raise ValueError(
                 f"n_components={m} exceeds the numerical rank {s2.size} of the "
