@@ -3,11 +3,11 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import PAIRWISE_KERNEL_FUNCTIONS
 from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.utils import check_array
+from sklearn.utils import check_array, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 
 from ._kernels import (
@@ -239,6 +239,16 @@ def mk_mmd(A, B, *, gammas=None, weights=None, unbiased=False):
     return _finite_estimate(value, "rbf")
 
 
+def _estimator_type(estimator):
+    """Return scikit-learn's ``estimator_type`` tag (``None`` when unknown, or for ``None``)."""
+    if estimator is None:
+        return None
+    try:
+        return get_tags(estimator).estimator_type
+    except AttributeError:  # no __sklearn_tags__: a duck-typed estimator
+        return None
+
+
 @validate_params(
     {
         "A": ["array-like"],
@@ -266,10 +276,11 @@ def proxy_a_distance(A, B, *, estimator=None, cv=5, random_state=None):
     B : array-like of shape (m, n_features)
         Second sample (domain label 1).
     estimator : classifier, default=None
-        The domain classifier (a classifier for scikit-learn's
-        :func:`~sklearn.base.is_classifier`: its predictions are labels, scored by
-        accuracy); ``None`` means :class:`~sklearn.linear_model.LogisticRegression`
-        (a linear classifier, as in the original).
+        The domain classifier: its predictions are labels, scored by accuracy (a
+        regressor or another tagged non-classifier is refused; an estimator without
+        a type tag must predict labels). ``None`` means
+        :class:`~sklearn.linear_model.LogisticRegression` (a linear classifier, as
+        in the original).
     cv : int or cross-validation generator, default=5
         Folds (stratified and shuffled with ``random_state`` when an int).
     random_state : int, RandomState instance or None, default=None
@@ -283,20 +294,20 @@ def proxy_a_distance(A, B, *, estimator=None, cv=5, random_state=None):
     Raises
     ------
     ValueError
-        When ``estimator`` is not a classifier (a regressor's predictions are not
-        domain labels), or a fold fails to fit or score (the error is raised, not
-        turned into NaN).
+        When ``estimator`` is tagged as a regressor (its predictions are not domain
+        labels) or another non-classifier, or a fold fails to fit or score (the
+        error is raised, not turned into NaN).
 
     References
     ----------
     .. [1] S. Ben-David, J. Blitzer, K. Crammer and F. Pereira, "Analysis of
        Representations for Domain Adaptation", NeurIPS 2007.
     """
-    if estimator is not None and not is_classifier(estimator):
+    kind = _estimator_type(estimator)
+    if kind not in (None, "classifier"):
         raise ValueError(
             f"proxy_a_distance needs a classifier as estimator (its predictions are domain labels, "
-            f"scored by accuracy); got {estimator!r}, which is not a classifier for scikit-learn's "
-            "is_classifier."
+            f"scored by accuracy); got {estimator!r}, a {kind}."
         )
     A, B = _check_pair(A, B, 1)
     X = np.vstack([A, B])

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.cluster import KMeans
 from sklearn.linear_model import Ridge
 
 from skdomain.metrics import (
@@ -184,10 +185,31 @@ def test_mmd_whose_kernel_overflows_is_an_error():
 
 def test_proxy_a_distance_needs_a_classifier():
     A, B = _pair()
-    with pytest.raises(ValueError, match=r"proxy_a_distance needs a classifier as estimator.*got Ridge\(\)"):
+    with pytest.raises(ValueError, match=r"needs a classifier as estimator.*got Ridge\(\), a regressor"):
         proxy_a_distance(A, B, estimator=Ridge())
+    with pytest.raises(ValueError, match=r"needs a classifier as estimator.*a clusterer"):
+        proxy_a_distance(A, B, estimator=KMeans(2, n_init=1))
     with pytest.raises(ValueError, match="'estimator' parameter of proxy_a_distance"):
         proxy_a_distance(A, B, estimator="logistic")
+
+
+class _UntaggedLabels(BaseEstimator):
+    """No estimator-type tag, predicts labels: the side of a threshold on the first feature."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return (X[:, 0] > 0.35).astype(int)
+
+
+def test_proxy_a_distance_takes_an_untagged_estimator_that_predicts_labels():
+    A, B = _pair()
+    X = np.vstack([A, B])
+    d = np.r_[np.zeros(len(A)), np.ones(len(B))]
+    acc = np.mean(_UntaggedLabels().predict(X) == d)  # the rule needs no fitting: every fold scores it
+    got = proxy_a_distance(A, B, estimator=_UntaggedLabels(), cv=5, random_state=0)
+    assert got == pytest.approx(np.clip(2 * (1 - 2 * (1 - acc)), 0, 2), abs=0.05)
 
 
 class _ScoresFail(ClassifierMixin, BaseEstimator):
