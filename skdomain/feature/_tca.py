@@ -17,6 +17,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import DomainRequestMixin
 from ..metrics._kernels import (
     KERNEL_PARAMETER_CONSTRAINTS,
+    RANK_RTOL,
+    check_kernel_values,
     kernel_matrix,
     kernel_params,
     landmark_indices,
@@ -48,21 +50,70 @@ def _flip_signs(V):
     return V * signs
 
 
-def _top_eigvecs(matvec, n, k, random_state):
+def _top_eigvecs(matvec, n, k, v0):
     """Top-``k`` eigenpairs (descending) of the symmetric PSD operator ``v -> matvec(v)``.
 
-    Lanczos (ARPACK) on products only; small problems use a dense ``eigh`` of the
-    operator applied to the identity.
+    Lanczos (ARPACK, started from ``v0``) on products only; small problems
+    (``v0=None``, see :func:`_lanczos_start`) use a dense ``eigh`` of the operator
+    applied to the identity.
     """
-    if n <= _DENSE_MAX or k >= n - 1:
+    if v0 is None:
         C = matvec(np.eye(n))
         lam, V = eigh((C + C.T) / 2, subset_by_index=[n - k, n - 1])
     else:
         op = LinearOperator((n, n), matvec=matvec, matmat=matvec, dtype=np.float64)
-        v0 = check_random_state(random_state).uniform(-1.0, 1.0, n)  # seeded Lanczos start
         lam, V = eigsh(op, k=k, which="LA", v0=v0)
     order = np.argsort(lam)[::-1]
     return lam[order], V[:, order]
+
+
+def _lanczos_start(n, k, rng):
+    """Return the seeded Lanczos start vector, or ``None`` where a dense ``eigh`` is cheaper."""
+    if n <= _DENSE_MAX or k >= n - 1:
+        return None
+    return rng.uniform(-1.0, 1.0, n)
+
+
+def _rank_error(m, rank, of, advice):
+    """Return the error of ``n_components`` above a numerical rank, worded alike on both paths."""
+    return ValueError(
+        f"n_components={m} exceeds the numerical rank {rank} of {of} (its eigenvalues above "
+        f"{RANK_RTOL:g} times the largest); lower n_components{advice}."
+    )
+
+
+def _rank_is_certified(K, m):
+    r"""Return whether :math:`\lambda_m(K) > \mathrm{RANK\_RTOL}\,\lambda_1(K)` is proved, cheaply.
+
+    With :math:`Q` an orthonormal basis of :math:`K\Omega` (:math:`\Omega` a fixed
+    Gaussian :math:`n\times m` matrix: one pass of a randomized range finder), the
+    Poincaré separation theorem gives :math:`\lambda_{\min}(Q^\top K Q) \le
+    \lambda_m(K)`, and :math:`\|K\|_F \ge \lambda_1(K)`. ``True`` proves the rank
+    rule holds for the ``m`` leading eigenvalues at the cost of two products of
+    :math:`K` with :math:`m` columns; ``False`` proves nothing (the caller then computes
+    the eigenvalues). The draw does not touch the estimator's ``random_state``.
+    """
+    omega = np.random.RandomState(0).standard_normal((K.shape[0], m))
+    Q, _ = np.linalg.qr(K @ omega)
+    G = Q.T @ (K @ Q)
+    low = np.linalg.eigvalsh((G + G.T) / 2)[0]  # m x m: no thread limits needed
+    return bool(low > RANK_RTOL * np.linalg.norm(K))
+
+
+def _kernel_rank(K, m, v0):
+    r"""Count the ``m`` leading eigenvalues of ``K`` above ``RANK_RTOL`` times the largest.
+
+    The rule by which the Nyström path keeps directions (with every row a landmark,
+    :math:`\Phi^\top\Phi` has the eigenvalues of :math:`K` that the rule keeps).
+    """
+    if _rank_is_certified(K, m):
+        return m
+    n = K.shape[0]
+    if v0 is None:
+        lam = eigh(K, eigvals_only=True, subset_by_index=[n - m, n - 1])
+    else:
+        lam = eigsh(K, k=m, which="LA", v0=v0, return_eigenvectors=False)
+    return int(np.sum(lam > RANK_RTOL * max(lam.max(), np.finfo(float).tiny)))
 
 
 class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -248,6 +299,11 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _fit_exact(self, X, e, rng):
         n, m = X.shape[0], self.n_components
         K = kernel_matrix(X, kernel=self.kernel, **self._params)
+        check_kernel_values(K, self.kernel, "the kernel matrix of the training rows")
+        v0 = _lanczos_start(n, m, rng)
+        rank = _kernel_rank(K, m, v0)
+        if m > rank:
+            raise _rank_error(m, rank, "the kernel matrix", "")
         # B = KLK + mu I = mu I + u u^T with u = K e, so
         # B^{-1/2} = mu^{-1/2} (I + a uh uh^T), uh = u / |u|, a = 1 / sqrt(1 + |u|^2 / mu) - 1,
         # and B^{-1/2} K H K B^{-1/2} = M^T M with M = H K B^{-1/2}: its products need two
@@ -268,23 +324,21 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             KV -= KV.mean(axis=0)
             return b_inv_sqrt(K @ KV)
 
-        lam, V = _top_eigvecs(gram, n, m, rng)
+        lam, V = _top_eigvecs(gram, n, m, v0)
         self.components_ = b_inv_sqrt(_flip_signs(V))  # W = B^{-1/2} V
         self.eigenvalues_ = lam
-        self.X_fit_ = X
+        self.X_fit_ = X.copy()  # validation may hand back the caller's own array
 
     def _fit_landmarks(self, X, e, r, rng):
         n, m = X.shape[0], self.n_components
-        XL = X[landmark_indices(n, r, rng)]
+        XL = X[landmark_indices(n, r, rng)]  # fancy indexing: a copy, not the caller's rows
         nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
         Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
+        check_kernel_values(Phi, self.kernel, "the Nyström factor of the training rows")
         # Thin SVD through the r x r Gram matrix: Phi = U S V^T.
-        s2, Vs = leading_directions(Phi, 1e-10)
+        s2, Vs = leading_directions(Phi, RANK_RTOL)
         if m > s2.size:
-            raise ValueError(
-                f"n_components={m} exceeds the numerical rank {s2.size} of the "
-                "Nyström factor; lower n_components or raise n_landmarks."
-            )
+            raise _rank_error(m, s2.size, "the Nyström factor", " or raise n_landmarks")
         s = np.sqrt(s2)
         U = (Phi @ Vs) / s
         S2 = np.diag(s2)
@@ -319,7 +373,8 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        return kernel_matrix(X, self.X_fit_, kernel=self.kernel, **self._params) @ self.components_
+        Z = kernel_matrix(X, self.X_fit_, kernel=self.kernel, **self._params) @ self.components_
+        return check_kernel_values(Z, self.kernel, "the embedding of the rows to transform")
 
     def fit_transform(self, X, y=None, sample_domain=None):
         """Fit, then embed the training rows; equals ``fit(X).transform(X)``.

@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from ..utils._cvx import SOLVER_PARAMETER_CONSTRAINTS, check_solver, other_solvers, solve
 from ._kernels import (
     KERNEL_PARAMETER_CONSTRAINTS,
+    check_kernel_values,
     kernel_matrix,
     kernel_params,
     kernel_quad,
@@ -45,6 +46,15 @@ KMM_PARAMETER_CONSTRAINTS = {
 }
 
 
+@validate_params(
+    {
+        "beta": ["array-like"],
+        "X_source": ["array-like"],
+        "X_target": ["array-like"],
+        **KERNEL_PARAMETER_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=3, coef0=1.0):
     r"""Exact KMM objective :math:`\tfrac12 \beta^\top K \beta - \kappa^\top \beta`.
 
@@ -74,9 +84,14 @@ def kmm_objective(beta, X_source, X_target, *, kernel="rbf", gamma=None, degree=
         :math:`\tfrac12\beta^\top K\beta-\kappa^\top\beta` with
         :math:`K_{ij}=k(x_i,x_j)` and :math:`\kappa_i=\frac{n_s}{n_t}\sum_j k(x_i,x'_j)`.
     """
-    Xs = np.asarray(X_source, dtype=np.float64)
-    Xt = np.asarray(X_target, dtype=np.float64)
-    beta = np.asarray(beta, dtype=np.float64)
+    Xs = check_array(X_source, dtype=np.float64, input_name="X_source")
+    Xt = check_array(X_target, dtype=np.float64, input_name="X_target")
+    beta = check_array(beta, dtype=np.float64, ensure_2d=False, input_name="beta")
+    if beta.shape != (Xs.shape[0],) or Xs.shape[1] != Xt.shape[1]:
+        raise ValueError(
+            f"kmm_objective needs one weight per source row and as many features in X_source as in "
+            f"X_target; got beta of shape {beta.shape}, X_source {Xs.shape} and X_target {Xt.shape}."
+        )
     gamma = resolve_gamma(kernel, gamma, np.vstack([Xs, Xt]))
     params = kernel_params(kernel, gamma, degree, coef0)
     kappa = Xs.shape[0] / Xt.shape[0] * kernel_row_sums(Xs, Xt, kernel=kernel, params=params)
@@ -167,6 +182,8 @@ def solve_kmm(
         extra = [z == np.sqrt(scale) * (Phi.T @ beta)]
     else:
         K = kernel_matrix(Xs, kernel=kernel, **params)
+        # cvxpy would fail on it with "Problem data contains NaN or Inf", naming no kernel
+        check_kernel_values(K, kernel, "the kernel matrix of the source rows")
         quad = cp.quad_form(beta, cp.psd_wrap(scale * K))
         extra = []
     objective = cp.Minimize(0.5 * quad - (scale * kappa) @ beta)
@@ -281,8 +298,9 @@ def kmm_weights(
     skdomain.exceptions.SolverError
         When the solver fails or returns a status other than optimal.
     ValueError
-        When the constraints cannot hold (:math:`B < 1 - \epsilon`), or the solver
-        is not installed or rejects ``solver_options``.
+        When the constraints cannot hold (:math:`B < 1 - \epsilon`), the solver
+        is not installed or rejects ``solver_options``, or the kernel gives
+        non-finite values (checked before the QP is built).
 
     See Also
     --------

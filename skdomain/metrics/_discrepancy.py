@@ -1,12 +1,24 @@
 """Discrepancies between two samples: MMD, multi-kernel MMD, proxy A-distance."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics.pairwise import PAIRWISE_KERNEL_FUNCTIONS
 from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.utils import check_array
+from sklearn.utils import check_array, get_tags
+from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 
-from ._kernels import kernel_params, kernel_row_sums, multiscale_gammas, resolve_gamma
+from ._kernels import (
+    KERNEL_PARAMETER_CONSTRAINTS,
+    kernel_params,
+    kernel_row_sums,
+    ldexp_quiet,
+    multiscale_gammas,
+    pow2_exponent,
+    resolve_gamma,
+)
 
 __all__ = ["mmd", "mk_mmd", "proxy_a_distance"]
 
@@ -23,6 +35,41 @@ def _check_pair(A, B, min_rows):
     return A, B
 
 
+#: Kernels of squared distances or norms that a common scaling by ``s`` leaves unchanged when
+#: ``gamma`` becomes ``gamma * s**power``, and whose median-heuristic ``gamma`` scales the same
+#: way (not the Laplacian kernel: its L1 distances do not overflow, and the rule's squared
+#: distances would not follow its scaling).
+_SCALABLE_KERNELS = {"rbf": 2, "cosine": 0}
+
+
+def _rescale(A, B, kernel):
+    """Divide ``A`` and ``B`` by a common power of two when their squares would leave float64's range.
+
+    Returns ``A, B`` and ``shift``: ``gamma`` becomes ``gamma * 2**shift`` (``0`` and the
+    arrays themselves on data in range, and for kernels whose values a scaling changes).
+    """
+    if not isinstance(kernel, str) or kernel not in _SCALABLE_KERNELS:
+        return A, B, 0
+    k = pow2_exponent(A, B)
+    if not k:
+        return A, B, 0
+    return ldexp_quiet(A, -k), ldexp_quiet(B, -k), k * _SCALABLE_KERNELS[kernel]
+
+
+def _scaled_gamma(gamma, shift):
+    """``gamma * 2**shift``, capped at float64's largest value (exp(-g d) is then 0 off the diagonal)."""
+    return float(min(ldexp_quiet(gamma, shift), np.finfo(np.float64).max))
+
+
+def _finite_estimate(value, kernel):
+    if not np.isfinite(value):
+        raise ValueError(
+            f"The MMD estimate with kernel {kernel!r} is not finite (its kernel sums overflow float64); "
+            "scale A and B."
+        )
+    return float(value)
+
+
 def _mmd2(A, B, kernel, params, unbiased):
     n, m = A.shape[0], B.shape[0]
     sab = kernel_row_sums(A, B, kernel=kernel, params=params).sum()
@@ -33,6 +80,16 @@ def _mmd2(A, B, kernel, params, unbiased):
     return saa / n**2 + sbb / m**2 - 2.0 * sab / (n * m)
 
 
+@validate_params(
+    {
+        "A": ["array-like"],
+        "B": ["array-like"],
+        **KERNEL_PARAMETER_CONSTRAINTS,
+        "kernel": [StrOptions(set(PAIRWISE_KERNEL_FUNCTIONS)), callable],
+        "unbiased": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mmd(A, B, *, kernel="rbf", gamma=None, degree=3, coef0=1.0, unbiased=False):
     r"""Squared maximum mean discrepancy between the samples ``A`` and ``B``.
 
@@ -48,7 +105,10 @@ def mmd(A, B, *, kernel="rbf", gamma=None, degree=3, coef0=1.0, unbiased=False):
     unbiased (U-statistic) estimate leaves out the diagonal terms
     :math:`i = j` of the within-sample sums, dividing by :math:`n(n-1)` and
     :math:`m(m-1)` (Gretton et al., 2012). Kernel sums are taken blockwise, so
-    memory stays bounded for large samples.
+    memory stays bounded for large samples. For the RBF and cosine kernels,
+    samples whose squared distances would over- or underflow float64 are divided
+    by a common power of two first (and ``gamma`` multiplied to match): the
+    estimate is unchanged, and exact where the unscaled one is representable.
 
     Parameters
     ----------
@@ -59,8 +119,8 @@ def mmd(A, B, *, kernel="rbf", gamma=None, degree=3, coef0=1.0, unbiased=False):
     kernel : str or callable, default="rbf"
         Any :func:`sklearn.metrics.pairwise.pairwise_kernels` metric.
     gamma : float, default=None
-        Kernel coefficient; ``None`` applies the median heuristic of
-        :func:`median_heuristic_gamma` to the pooled rows (RBF, Laplacian).
+        Kernel coefficient (positive, finite); ``None`` applies the median heuristic
+        of :func:`median_heuristic_gamma` to the pooled rows (RBF, Laplacian).
     degree : int, default=3
         Degree of the polynomial kernel.
     coef0 : float, default=1.0
@@ -72,6 +132,13 @@ def mmd(A, B, *, kernel="rbf", gamma=None, degree=3, coef0=1.0, unbiased=False):
     -------
     mmd2 : float
         The squared MMD estimate.
+
+    Raises
+    ------
+    ValueError
+        When a parameter is invalid, ``A`` or ``B`` holds NaN or infinite values,
+        or the kernel's values are not finite (a callable returning NaN, a linear
+        or polynomial kernel overflowing on huge inputs).
 
     References
     ----------
@@ -88,10 +155,25 @@ def mmd(A, B, *, kernel="rbf", gamma=None, degree=3, coef0=1.0, unbiased=False):
     True
     """
     A, B = _check_pair(A, B, 2 if unbiased else 1)
+    A, B, shift = _rescale(A, B, kernel)
+    if gamma is not None and shift:
+        gamma = _scaled_gamma(gamma, shift)
     gamma = resolve_gamma(kernel, gamma, np.vstack([A, B]))
-    return float(_mmd2(A, B, kernel, kernel_params(kernel, gamma, degree, coef0), unbiased))
+    with np.errstate(over="ignore" if shift else None):  # a capped gamma: exp(-inf) = 0
+        value = _mmd2(A, B, kernel, kernel_params(kernel, gamma, degree, coef0), unbiased)
+    return _finite_estimate(value, kernel)
 
 
+@validate_params(
+    {
+        "A": ["array-like"],
+        "B": ["array-like"],
+        "gammas": ["array-like", None],
+        "weights": ["array-like", None],
+        "unbiased": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mk_mmd(A, B, *, gammas=None, weights=None, unbiased=False):
     r"""Multi-kernel squared MMD: :math:`\sum_u \beta_u \mathrm{MMD}^2_{k_u}(A, B)`.
 
@@ -109,9 +191,11 @@ def mk_mmd(A, B, *, gammas=None, weights=None, unbiased=False):
     B : array-like of shape (m, n_features)
         Second sample.
     gammas : array-like of float, default=None
-        The :math:`\gamma_u`; ``None`` uses :func:`multiscale_gammas` on the pooled rows.
+        The :math:`\gamma_u` (positive, finite); ``None`` uses :func:`multiscale_gammas`
+        on the pooled rows.
     weights : array-like of float, default=None
-        Non-negative :math:`\beta_u` (normalised to sum to 1); ``None`` is uniform.
+        Finite, non-negative :math:`\beta_u` with a positive sum (normalised to sum to
+        1); ``None`` is uniform.
     unbiased : bool, default=False
         Use the unbiased estimate for every kernel.
 
@@ -120,22 +204,61 @@ def mk_mmd(A, B, *, gammas=None, weights=None, unbiased=False):
     mmd2 : float
         The multi-kernel squared MMD estimate.
 
+    Raises
+    ------
+    ValueError
+        When ``gammas`` or ``weights`` are invalid, or ``A`` or ``B`` holds NaN or
+        infinite values. Samples whose squared distances would leave float64's range
+        are rescaled as in :func:`mmd`.
+
     References
     ----------
     .. [1] M. Long, Y. Cao, J. Wang and M. I. Jordan, "Learning Transferable
        Features with Deep Adaptation Networks", ICML 2015.
     """
     A, B = _check_pair(A, B, 2 if unbiased else 1)
-    g = multiscale_gammas(np.vstack([A, B])) if gammas is None else np.asarray(gammas, float)
-    if g.ndim != 1 or g.size == 0 or np.any(g <= 0):
-        raise ValueError(f"gammas must be a non-empty 1-D array of positive values; got {g!r}.")
+    if gammas is not None:
+        g = np.asarray(gammas, float)
+        if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g) & (g > 0)):
+            raise ValueError(f"gammas must be a non-empty 1-D array of positive, finite values; got {g!r}.")
+    A, B, shift = _rescale(A, B, "rbf")
+    if gammas is None:
+        g = multiscale_gammas(np.vstack([A, B]))
+    elif shift:
+        g = np.array([_scaled_gamma(gu, shift) for gu in g])
     w = np.full(g.size, 1.0 / g.size) if weights is None else np.asarray(weights, float)
-    if w.shape != g.shape or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError(f"weights must be {g.size} non-negative values with a positive sum; got {w!r}.")
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if w.shape != g.shape or not (np.all(np.isfinite(w)) and np.all(w >= 0) and 0 < total < np.inf):
+        raise ValueError(
+            f"weights must be {g.size} finite, non-negative values with a positive sum; got {w!r}."
+        )
     w = w / w.sum()
-    return float(sum(wu * _mmd2(A, B, "rbf", {"gamma": gu}, unbiased) for gu, wu in zip(g, w)))
+    with np.errstate(over="ignore" if shift else None):  # a capped gamma: exp(-inf) = 0
+        value = sum(wu * _mmd2(A, B, "rbf", {"gamma": gu}, unbiased) for gu, wu in zip(g, w))
+    return _finite_estimate(value, "rbf")
 
 
+def _estimator_type(estimator):
+    """Return scikit-learn's ``estimator_type`` tag (``None`` when unknown, or for ``None``)."""
+    if estimator is None:
+        return None
+    try:
+        return get_tags(estimator).estimator_type
+    except AttributeError:  # no __sklearn_tags__: a duck-typed estimator
+        return None
+
+
+@validate_params(
+    {
+        "A": ["array-like"],
+        "B": ["array-like"],
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "cv": ["cv_object"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def proxy_a_distance(A, B, *, estimator=None, cv=5, random_state=None):
     r"""Proxy A-distance :math:`\hat d_A = 2(1 - 2\epsilon)` between two samples.
 
@@ -153,7 +276,9 @@ def proxy_a_distance(A, B, *, estimator=None, cv=5, random_state=None):
     B : array-like of shape (m, n_features)
         Second sample (domain label 1).
     estimator : classifier, default=None
-        The domain classifier; ``None`` means
+        The domain classifier: its predictions are labels, scored by accuracy (a
+        regressor or another tagged non-classifier is refused; an estimator without
+        a type tag must predict labels). ``None`` means
         :class:`~sklearn.linear_model.LogisticRegression` (a linear classifier, as
         in the original).
     cv : int or cross-validation generator, default=5
@@ -166,16 +291,30 @@ def proxy_a_distance(A, B, *, estimator=None, cv=5, random_state=None):
     pad : float
         The proxy A-distance, in :math:`[0, 2]`.
 
+    Raises
+    ------
+    ValueError
+        When ``estimator`` is tagged as a regressor (its predictions are not domain
+        labels) or another non-classifier, or a fold fails to fit or score (the
+        error is raised, not turned into NaN).
+
     References
     ----------
     .. [1] S. Ben-David, J. Blitzer, K. Crammer and F. Pereira, "Analysis of
        Representations for Domain Adaptation", NeurIPS 2007.
     """
+    kind = _estimator_type(estimator)
+    if kind not in (None, "classifier"):
+        raise ValueError(
+            f"proxy_a_distance needs a classifier as estimator (its predictions are domain labels, "
+            f"scored by accuracy); got {estimator!r}, a {kind}."
+        )
     A, B = _check_pair(A, B, 1)
     X = np.vstack([A, B])
     d = np.r_[np.zeros(A.shape[0], dtype=int), np.ones(B.shape[0], dtype=int)]
-    if isinstance(cv, int):
+    if isinstance(cv, Integral):
         cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
     est = clone(LogisticRegression(max_iter=1000) if estimator is None else estimator)
-    err = 1.0 - float(np.mean(cross_val_score(est, X, d, cv=cv, scoring="accuracy")))
+    scores = cross_val_score(est, X, d, cv=cv, scoring="accuracy", error_score="raise")
+    err = 1.0 - float(np.mean(scores))
     return float(np.clip(2.0 * (1.0 - 2.0 * err), 0.0, 2.0))

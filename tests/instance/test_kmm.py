@@ -6,6 +6,7 @@ Its gain over source-only training on a covariate shift: tests/test_adaptation_g
 import numpy as np
 import pytest
 from scipy import optimize, stats
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from skdomain import KMM
 from skdomain.datasets import make_domain_shift
@@ -278,3 +279,80 @@ def test_solver_warnings_point_at_the_caller(patch_solve):
     with pytest.warns(ConvergenceWarning, match="optimal_inaccurate") as record:
         kmm_weights(X[sd >= 0], X[sd < 0], B=2.0)
     assert record[0].filename == __file__
+
+
+class _NearestRow(ClassifierMixin, BaseEstimator):
+    """1-NN that keeps the rows it was fitted on by reference (as KNeighborsClassifier does)."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.rows_, self.labels_ = X, y
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        d2 = ((np.asarray(X)[:, None, :] - self.rows_[None]) ** 2).sum(-1)
+        return self.labels_[d2.argmin(axis=1)]
+
+
+def test_caller_arrays_changed_after_fit_do_not_change_the_model():
+    X, y, sd, _ = _data(60, 50)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    kmm = KMM(_NearestRow(), B=5.0, random_state=0).fit(X, y, sample_domain=sd)
+    new = X[:9] + 0.3
+    pred, weights = kmm.predict(new), kmm.weights_.copy()
+    assert not np.shares_memory(kmm.estimator_.rows_, X)
+    X[:] = X[::-1]  # the caller reuses its arrays in place
+    y[:] = 1 - y
+    np.testing.assert_array_equal(kmm.predict(new), pred)
+    np.testing.assert_array_equal(kmm.weights_, weights)
+
+
+def _nan_on_identical_rows(x, z):
+    """Return an RBF value, NaN for a row against itself (K's diagonal, never kappa)."""
+    return np.nan if np.array_equal(x, z) else float(np.exp(-0.5 * np.sum((x - z) ** 2)))
+
+
+@pytest.mark.parametrize(
+    "n_components, where",
+    [(None, "the kernel matrix of the source rows"), (20, "the kernel matrix of the landmarks")],
+    ids=["dense", "nystroem"],
+)
+def test_callable_kernel_with_nan_is_named_before_the_qp(n_components, where):
+    # cvxpy used to fail with "Problem data contains NaN or Inf", naming no kernel
+    X, y, sd, _ = _data(40, 30)
+    kmm = KMM(kernel=_nan_on_identical_rows, B=5.0, n_components=n_components, random_state=0)
+    with pytest.raises(ValueError, match=f"kernel _nan_on_identical_rows gave non-finite values.*in {where}"):
+        kmm.fit(X, y, sample_domain=sd)
+    with pytest.raises(ValueError, match="kernel _nan_on_identical_rows gave non-finite values"):
+        kmm_weights(X[sd >= 0], X[sd < 0], kernel=_nan_on_identical_rows, B=5.0, n_components=n_components)
+
+
+def test_callable_kernel_not_returning_one_float_is_named():
+    X, y, sd, _ = _data(20, 20)
+
+    def pairwise_vector(x, z):
+        return x - z
+
+    with pytest.raises(
+        ValueError, match="kernel pairwise_vector failed on a pair of rows.*must return one float"
+    ):
+        KMM(kernel=pairwise_vector, B=5.0).fit(X, y, sample_domain=sd)
+
+
+def test_kmm_objective_validates_its_inputs():
+    X, y, sd, _ = _data(20, 20)
+    Xs, Xt = X[sd >= 0], X[sd < 0]
+    with pytest.raises(ValueError, match=r"one weight per source row.*beta of shape \(19,\)"):
+        kmm_objective(np.ones(19), Xs, Xt, gamma=0.5)
+    bad = Xt.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X_target contains NaN"):
+        kmm_objective(np.ones(20), Xs, bad, gamma=0.5)
+    with pytest.raises(ValueError, match="'gamma' parameter of kmm_objective"):
+        kmm_objective(np.ones(20), Xs, Xt, gamma=-1.0)
+    K = kernel_matrix(Xs, gamma=0.5)  # unchanged on valid inputs: the formula, computed densely
+    kappa = 20 / 20 * kernel_matrix(Xs, Xt, gamma=0.5).sum(axis=1)
+    beta = np.linspace(0.5, 1.5, 20)
+    assert kmm_objective(beta, Xs, Xt, gamma=0.5) == pytest.approx(
+        0.5 * beta @ K @ beta - kappa @ beta, rel=1e-12
+    )

@@ -1,7 +1,12 @@
 """MMD, multi-kernel MMD and the proxy A-distance against direct computations."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.cluster import KMeans
+from sklearn.linear_model import Ridge
 
 from skdomain.metrics import (
     _kernels,
@@ -110,3 +115,115 @@ def test_errors_name_the_problem():
         mk_mmd(np.ones((3, 2)), np.ones((3, 2)), gammas=[0.1, -1.0])
     with pytest.raises(ValueError, match="weights must be"):
         mk_mmd(np.ones((3, 2)), np.ones((3, 2)), gammas=[0.1, 1.0], weights=[1.0])
+
+
+def _pair(seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.normal(size=(30, 3)), rng.normal(loc=0.7, size=(25, 3))
+
+
+@pytest.mark.parametrize("gamma", [-1.0, 0.0, np.nan, np.inf])
+def test_mmd_rejects_a_gamma_that_is_not_positive_and_finite(gamma):
+    A, B = _pair()
+    with pytest.raises(ValueError, match=r"'gamma' parameter of mmd must be a float in the range \(0.0, inf"):
+        mmd(A, B, gamma=gamma)
+
+
+@pytest.mark.parametrize("gammas", [[np.nan, 1.0], [np.inf], [0.5, 0.0], []])
+def test_mk_mmd_rejects_gammas_that_are_not_positive_and_finite(gammas):
+    A, B = _pair()
+    with pytest.raises(ValueError, match="gammas must be a non-empty 1-D array of positive, finite values"):
+        mk_mmd(A, B, gammas=gammas)
+
+
+@pytest.mark.parametrize("weights", [[np.nan, 1.0], [np.inf, 1.0], [-1.0, 2.0], [0.0, 0.0], [1e308, 1e308]])
+def test_mk_mmd_rejects_weights_that_are_not_finite_non_negative_with_a_positive_sum(weights):
+    A, B = _pair()
+    with pytest.raises(ValueError, match="weights must be 2 finite, non-negative values with a positive sum"):
+        mk_mmd(A, B, gammas=[0.1, 1.0], weights=weights)
+
+
+@pytest.mark.parametrize("k", [400, 1000, -400, -1000])
+@pytest.mark.parametrize("unbiased", [False, True])
+def test_mmd_of_huge_or_tiny_samples_equals_the_unscaled_estimate(k, unbiased):
+    # Multiplying the samples by 2**k and gamma by 2**(-2k) changes no kernel value; the
+    # unscaled formula returned NaN (k > 0: squares overflow) or lost every digit (k < 0).
+    A, B = _pair()
+    As, Bs = np.ldexp(A, k), np.ldexp(B, k)
+    assert mmd(As, Bs, unbiased=unbiased) == mmd(A, B, unbiased=unbiased)  # median heuristic
+    assert mk_mmd(As, Bs, unbiased=unbiased) == mk_mmd(A, B, unbiased=unbiased)
+    assert mmd(As, Bs, kernel="cosine", unbiased=unbiased) == mmd(A, B, kernel="cosine", unbiased=unbiased)
+    if abs(k) == 400:  # rescaled too (2**400 is about 1e120), and gamma * 2**(-2k) is representable
+        g = np.ldexp(0.3, -2 * k)
+        assert mmd(As, Bs, gamma=g, unbiased=unbiased) == pytest.approx(_mmd_loop(A, B, "rbf", 0.3, unbiased))
+        assert mk_mmd(As, Bs, gammas=[g, 2 * g], unbiased=unbiased) == mk_mmd(
+            A, B, gammas=[0.3, 0.6], unbiased=unbiased
+        )
+
+
+def test_mmd_of_samples_scaled_by_1e200_matches_the_reference():
+    A, B = _pair()
+    ref = _mmd_loop(A, B, "rbf", median_heuristic_gamma(np.vstack([A, B])), False)
+    assert mmd(A * 1e200, B * 1e200) == pytest.approx(ref, rel=1e-12)
+    assert mk_mmd(A * 1e200, B * 1e200) == pytest.approx(mk_mmd(A, B), rel=1e-12)
+
+
+def test_mmd_with_a_gamma_far_beyond_the_scale_is_finite_and_silent():
+    # gamma = 1 on rows of size 1e200: every off-diagonal kernel value is exp(-1e400) = 0
+    A, B = _pair()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = mmd(A * 1e200, B * 1e200, gamma=1.0)
+    assert 0.0 < value <= 1 / 30 + 1 / 25 + 1e-12
+
+
+def test_mmd_whose_kernel_overflows_is_an_error():
+    A, B = _pair()
+    with pytest.raises(ValueError, match="kernel 'linear' gave non-finite values"):
+        mmd(A * 1e200, B * 1e200, kernel="linear")
+
+
+def test_proxy_a_distance_needs_a_classifier():
+    A, B = _pair()
+    with pytest.raises(ValueError, match=r"needs a classifier as estimator.*got Ridge\(\), a regressor"):
+        proxy_a_distance(A, B, estimator=Ridge())
+    with pytest.raises(ValueError, match=r"needs a classifier as estimator.*a clusterer"):
+        proxy_a_distance(A, B, estimator=KMeans(2, n_init=1))
+    with pytest.raises(ValueError, match="'estimator' parameter of proxy_a_distance"):
+        proxy_a_distance(A, B, estimator="logistic")
+
+
+class _UntaggedLabels(BaseEstimator):
+    """No estimator-type tag, predicts labels: the side of a threshold on the first feature."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return (X[:, 0] > 0.35).astype(int)
+
+
+def test_proxy_a_distance_takes_an_untagged_estimator_that_predicts_labels():
+    A, B = _pair()
+    X = np.vstack([A, B])
+    d = np.r_[np.zeros(len(A)), np.ones(len(B))]
+    acc = np.mean(_UntaggedLabels().predict(X) == d)  # the rule needs no fitting: every fold scores it
+    got = proxy_a_distance(A, B, estimator=_UntaggedLabels(), cv=5, random_state=0)
+    assert got == pytest.approx(np.clip(2 * (1 - 2 * (1 - acc)), 0, 2), abs=0.05)
+
+
+class _ScoresFail(ClassifierMixin, BaseEstimator):
+    """A classifier whose predictions are not labels: accuracy cannot score them."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.linspace(0.1, 0.9, len(X))
+
+
+def test_proxy_a_distance_raises_a_failing_fold_instead_of_returning_nan():
+    A, B = _pair()
+    with pytest.raises(ValueError, match="continuous"):
+        proxy_a_distance(A, B, estimator=_ScoresFail(), random_state=0)
