@@ -60,7 +60,7 @@ Run
 ---
     python benchmarks/bench_shift_suite.py                   # full run: 10 seeds, every pair and method
     python benchmarks/bench_shift_suite.py --quick           # smoke run: 2 seeds, smaller subsamples
-    python benchmarks/bench_shift_suite.py --pairs cps->nsw --methods KMM,TCA
+    python benchmarks/bench_shift_suite.py --pairs "cps->nsw,usa->japan" --methods KMM,TCA  # quote the ">"
     python benchmarks/bench_shift_suite.py --save | tee benchmarks/results/bench_shift_suite.log
 
 ``--save`` writes every per-seed score and time to
