@@ -10,6 +10,8 @@ from sklearn.datasets import load_digits
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions, validate_params
 
+from ._preprocess import STANDARDIZE_OPTIONS, count_rows, standardize_domains
+
 __all__ = ["load_mnist_digits", "to_uci_digits"]
 
 _INSTALL_HINT = (
@@ -174,24 +176,6 @@ def _balanced_choice(y, n, rng):
     return np.sort(perm[order[:n]])
 
 
-def _count(value, total, name):
-    """Return a row count from an int (a count) or a float in [0, 1] (a fraction of ``total``)."""
-    if value is None:
-        return total
-    if isinstance(value, Integral):
-        if value > total:
-            raise ValueError(f"{name}={value} exceeds the {total} rows available.")
-        return int(value)
-    return int(round(value * total))
-
-
-def _standardize(X):
-    """Centre and scale each feature (a constant feature is only centred)."""
-    mean, std = X.mean(axis=0), X.std(axis=0)
-    std[std == 0] = 1.0
-    return (X - mean) / std
-
-
 @validate_params(
     {
         "direction": [StrOptions({"mnist->digits", "digits->mnist"})],
@@ -209,7 +193,7 @@ def _standardize(X):
             Interval(Integral, 0, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="both"),
         ],
-        "standardize": [StrOptions({"per_domain"}), None],
+        "standardize": [StrOptions(STANDARDIZE_OPTIONS), None],
         "return_target_labels": ["boolean"],
         "random_state": ["random_state"],
     },
@@ -257,11 +241,13 @@ def load_mnist_digits(
         Target rows whose label is kept (semi-supervised adaptation: the seeds'
         :math:`T_L`), drawn at random and balanced over the classes: an int is
         a count, a float in [0, 1] a fraction of the target rows.
-    standardize : {"per_domain"} or None, default=None
+    standardize : {"pooled", "per_domain"} or None, default=None
         ``"per_domain"`` centres and scales every feature within each domain
         with that domain's own mean and standard deviation (no label used), a
-        simple unsupervised alignment of first and second moments; ``None``
-        keeps the counts 0–16.
+        simple unsupervised alignment of first and second moments;
+        ``"pooled"`` uses one mean and standard deviation per feature over the
+        source and target rows together (the preprocessing of the shift suite,
+        :func:`shift_suite`); ``None`` keeps the counts 0–16.
     return_target_labels : bool, default=False
         Also return the labels with nothing masked, for evaluation.
     random_state : int, RandomState instance or None, default=None
@@ -314,19 +300,18 @@ def load_mnist_digits(
     Xd, yd = _digits()
     (Xs, ys), (Xt, yt) = ((Xm, ym), (Xd, yd)) if direction == "mnist->digits" else ((Xd, yd), (Xm, ym))
 
-    ns = _count(n_source, ys.shape[0], "n_source")
-    nt = _count(n_target, yt.shape[0], "n_target")
+    ns = count_rows(n_source, ys.shape[0], "n_source")
+    nt = count_rows(n_target, yt.shape[0], "n_target")
     if ns < ys.shape[0]:
         keep = _balanced_choice(ys, ns, rng)
         Xs, ys = Xs[keep], ys[keep]
     if nt < yt.shape[0]:
         keep = _balanced_choice(yt, nt, rng)
         Xt, yt = Xt[keep], yt[keep]
-    nl = _count(n_target_labeled, nt, "n_target_labeled")
+    nl = count_rows(n_target_labeled, nt, "n_target_labeled")
 
-    if standardize == "per_domain":
-        Xs, Xt = _standardize(Xs), _standardize(Xt)
-    X = np.vstack([Xs, Xt])  # a fresh array: the cached ones stay untouched
+    Xs, Xt = standardize_domains(Xs, Xt, standardize)  # new arrays: the cached ones stay untouched
+    X = np.vstack([Xs, Xt])
     y_true = np.concatenate([ys, yt])
     y = y_true.copy()
     y[ns:] = -1
