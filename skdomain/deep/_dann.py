@@ -4,6 +4,7 @@ import math
 import textwrap
 from numbers import Real
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -21,9 +22,9 @@ class _DANNMixin:
     """The adversarial term of DANN, shared by both flavours (and the gated classifier)."""
 
     _parameter_constraints = {
-        "mu": [Interval(Real, 0, None, closed="left")],
-        "grl_lambda": [StrOptions({"schedule"}), Interval(Real, 0, None, closed="left")],
-        "grl_gamma": [Interval(Real, 0, None, closed="neither")],
+        "mu": [Interval(Real, 0, np.inf, closed="left")],
+        "grl_lambda": [StrOptions({"schedule"}), Interval(Real, 0, np.inf, closed="left")],
+        "grl_gamma": [Interval(Real, 0, np.inf, closed="neither")],
     }
 
     def __init__(
@@ -41,6 +42,10 @@ class _DANNMixin:
         self.mu = mu
         self.grl_lambda = grl_lambda
         self.grl_gamma = grl_gamma
+
+    def _check_own_params(self):
+        super()._check_own_params()
+        self._check_mlp_params("discriminator", Discriminator)
 
     def _discriminator_width(self):
         """Return the input width of ``D``: the feature width."""
@@ -142,8 +147,8 @@ class _GateMixin:
 
     _parameter_constraints = {
         "gate": ["boolean"],
-        "source_weight": [Interval(Real, 0, None, closed="left")],
-        "omega_clip": [Interval(Real, 1, None, closed="left")],
+        "source_weight": [Interval(Real, 0, np.inf, closed="left")],
+        "omega_clip": [Interval(Real, 1, np.inf, closed="left")],
     }
 
     def _discriminator_width(self):
