@@ -3,7 +3,6 @@ r"""Deep adaptation networks: multi-kernel MMD between source and target feature
 import math
 from numbers import Real
 
-import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -25,7 +24,7 @@ class _DANMixin:
     """The MK-MMD term of DAN, shared by both flavours."""
 
     _parameter_constraints = {
-        "mu": [Interval(Real, 0, np.inf, closed="left")],
+        "mu": [Interval(Real, 0, None, closed="left")],
         "mmd_layers": [list, tuple, None],
         "mmd_estimator": [StrOptions({"unbiased", "biased", "linear"})],
         "kernel_scales": [list, tuple, None],

@@ -4,7 +4,6 @@ import math
 import textwrap
 from numbers import Real
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -22,9 +21,9 @@ class _DANNMixin:
     """The adversarial term of DANN, shared by both flavours (and the gated classifier)."""
 
     _parameter_constraints = {
-        "mu": [Interval(Real, 0, np.inf, closed="left")],
-        "grl_lambda": [StrOptions({"schedule"}), Interval(Real, 0, np.inf, closed="left")],
-        "grl_gamma": [Interval(Real, 0, np.inf, closed="neither")],
+        "mu": [Interval(Real, 0, None, closed="left")],
+        "grl_lambda": [StrOptions({"schedule"}), Interval(Real, 0, None, closed="left")],
+        "grl_gamma": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -147,8 +146,8 @@ class _GateMixin:
 
     _parameter_constraints = {
         "gate": ["boolean"],
-        "source_weight": [Interval(Real, 0, np.inf, closed="left")],
-        "omega_clip": [Interval(Real, 1, np.inf, closed="left")],
+        "source_weight": [Interval(Real, 0, None, closed="left")],
+        "omega_clip": [Interval(Real, 1, None, closed="left")],
     }
 
     def _discriminator_width(self):

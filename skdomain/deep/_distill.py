@@ -104,7 +104,7 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
 
     _parameter_constraints = {
         "teacher": [torch.nn.Module, HasMethods(["fit", "predict_proba"])],
-        "temperature": [Interval(Real, 0, np.inf, closed="neither")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, 1, closed="both")],
     }
 

@@ -209,7 +209,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         "feature_layer": [str, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
-        "lr": [Interval(Real, 0, np.inf, closed="neither")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
     }
     _task = "classification"
     _default_criterion = torch.nn.CrossEntropyLoss
