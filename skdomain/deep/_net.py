@@ -178,7 +178,9 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         Labeled target rows seen in the fit.
     history_ : skorch.History
         Per epoch (and per batch): ``train_loss``, ``train_loss_task`` and the method's
-        terms; ``valid_loss`` with a ``train_split``.
+        terms; ``valid_loss`` with a ``train_split``. Every training term is watched: a
+        NaN or infinite one stops the fit with
+        :class:`~skdomain.exceptions.TrainingDivergedError`.
 
     Examples
     --------
@@ -561,6 +563,19 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         -------
         self : object
             The fitted net.
+
+        Raises
+        ------
+        TrainingDivergedError
+            At the end of an epoch in which a loss term became NaN or infinite; the net
+            keeps that epoch's weights and its history but is not fitted (see
+            :class:`~skdomain.exceptions.TrainingDivergedError`).
+
+        Warns
+        -----
+        DivergenceWarning
+            Once, at the end of the first epoch whose mean loss exceeds ``1e4`` times the
+            first batch's loss (taken as at least 1): the loss is exploding.
         """
         reset = not self.warm_start or not self.initialized_
         return self._fit(X, y, sample_domain, reset=reset)
@@ -583,6 +598,16 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         -------
         self : object
             The net.
+
+        Raises
+        ------
+        TrainingDivergedError
+            When a loss term becomes NaN or infinite, as in :meth:`fit`.
+
+        Warns
+        -----
+        DivergenceWarning
+            When the loss explodes, as in :meth:`fit`.
         """
         return self._fit(X, y, sample_domain, reset=not self.initialized_)
 
