@@ -543,8 +543,11 @@ class DomainNet(DomainRequestMixin, NeuralNet):
                 self.initialize()
             self._terms = {}
             self._start_watch()
-            with self._hooked():
-                NeuralNet.partial_fit(self, dataset, None, _routing_method="fit")
+            try:
+                with self._hooked():
+                    NeuralNet.partial_fit(self, dataset, None, _routing_method="fit")
+            finally:
+                self._stop_watch()
         return self
 
     def fit(self, X, y, sample_domain=None):
@@ -637,6 +640,13 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         self._loss_count = 0
         self._explode_warned = False
 
+    def _stop_watch(self):
+        """Drop the device tensors of the watch (and of an interrupted epoch's terms) after a call."""
+        self._terms = {}
+        self._finite = None
+        self._loss_first = self._loss_sum = None
+        self._loss_count = 0
+
     def _watch(self, name, value):
         """AND the finiteness of a batch's term into the epoch's flag of ``name`` (on the device, no sync)."""
         finite = getattr(self, "_finite", None)
@@ -647,7 +657,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
 
     def _watch_loss(self, loss):
         """Watch the total loss of a training batch and keep the epoch's sum (device tensors, no sync)."""
-        if getattr(self, "_finite", None) is None:
+        if getattr(self, "_finite", None) is None:  # a loss computed outside a fit
             return
         loss = loss.detach()
         self._watch("train_loss", loss)
@@ -846,14 +856,15 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """
         super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
         terms, self._terms = getattr(self, "_terms", {}), {}
-        flags, self._finite = dict(getattr(self, "_finite", None) or {}), {}
+        flags = getattr(self, "_finite", None)
+        flags, self._finite = ({}, None) if flags is None else (dict(flags), {})
         first, total = getattr(self, "_loss_first", None), getattr(self, "_loss_sum", None)
         count, self._loss_sum, self._loss_count = getattr(self, "_loss_count", 0), None, 0
         # one transfer for the epoch: the batch values of the tensor terms, the finiteness flags of
-        # the watched terms, the first batch's loss and the epoch's loss sum
+        # the watched terms, the epoch's loss sum and (in the call's first epoch) the first batch's loss
         tensor_terms = [n for n, v in terms.items() if torch.is_tensor(v[0])]
         device_flags = [n for n, ok in flags.items() if torch.is_tensor(ok)]
-        stats = [t.float() for t in (first, total) if t is not None]
+        stats = [t.float() for t in (total, first) if torch.is_tensor(t)]
         parts = [torch.stack(terms[n]).float() for n in tensor_terms]
         if device_flags:
             parts.append(torch.stack([flags[n] for n in device_flags]).float())
@@ -870,8 +881,9 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             for row, v in zip(batches, values):
                 row[name] = float(v)
             self.history.record(name, float(np.mean(values)))
-        first = stats[0] if first is not None else None
-        mean = stats[-1] / count if total is not None and count else None
+        mean = stats[0] / count if total is not None and count else None
+        if torch.is_tensor(first):
+            first = self._loss_first = stats[-1]  # kept on the host from now on
         self._check_epoch({n: bool(ok) for n, ok in flags.items()}, first, mean)
 
     # ------------------------------------------------------------------ prediction
@@ -884,7 +896,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             )
 
     def __sklearn_is_fitted__(self):
-        """Whether the net is fitted: initialised (skorch's rule) and its last fit did not diverge.
+        """Return whether the net is fitted: initialised (skorch's rule) and not diverged.
 
         Returns
         -------

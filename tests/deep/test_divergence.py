@@ -1,12 +1,14 @@
 """Diverging training: TrainingDivergedError, the exploding-loss warning, the state left behind."""
 
 import os
+import pickle
 import sys
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
@@ -231,3 +233,29 @@ def test_the_check_reads_the_device_once_per_epoch(data, monkeypatch):
         net = cls(**{**SMALL, "batch_size": 16, "max_epochs": 3}).fit(X, y, sample_domain=sd)
         assert len(net.history[-1]["batches"]) == 4
         assert reads == ["cpu", "tolist"] * 3, cls.__name__
+
+
+def _stray_tensors(net):
+    """Tensors kept in the net's own attributes (skorch's modules and optimizer aside)."""
+    stray = []
+    for k, v in vars(net).items():
+        values = list(v.values()) if isinstance(v, dict) else [v]
+        if any(torch.is_tensor(x) or (isinstance(x, list) and any(map(torch.is_tensor, x))) for x in values):
+            stray.append(k)
+    return stray
+
+
+def test_the_watch_leaves_no_tensor_on_the_net_and_the_state_pickles(issue_data):
+    """No device tensor of the watch outlives a call (it would tie a pickle to the device)."""
+    X, y, sd = issue_data["classification"]
+    net = DANNClassifier(**NET).fit(X, y, sample_domain=sd)
+    assert _stray_tensors(net) == []
+    net = DANNClassifier(lr=1e6, optimizer=torch.optim.SGD, **NET)
+    with pytest.warns(DivergenceWarning), pytest.raises(TrainingDivergedError):
+        net.fit(X, y, sample_domain=sd)
+    assert _stray_tensors(net) == []
+    restored = pickle.loads(pickle.dumps(net))
+    with pytest.raises(NotFittedError, match="training diverged at epoch 2"):
+        restored.predict(X)
+    assert not restored.__sklearn_is_fitted__()
+    assert not clone(net).__sklearn_is_fitted__()
