@@ -259,3 +259,15 @@ def test_the_watch_leaves_no_tensor_on_the_net_and_the_state_pickles(issue_data)
         restored.predict(X)
     assert not restored.__sklearn_is_fitted__()
     assert not clone(net).__sklearn_is_fitted__()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_divergence_is_caught_on_cuda(issue_data):
+    X, y, sd = issue_data["classification"]
+    net = DANClassifier(lr=1e6, optimizer=torch.optim.SGD, device="cuda", **NET)
+    with pytest.warns(DivergenceWarning), pytest.raises(TrainingDivergedError, match="the MMD term"):
+        net.fit(X, y, sample_domain=sd)
+    assert _stray_tensors(net) == []
+    ok = DANClassifier(device="cuda", **NET).fit(X, y, sample_domain=sd)
+    assert np.isfinite(ok.history[:, "train_loss_mmd"]).all() and np.isfinite(ok.predict_proba(X)).all()
