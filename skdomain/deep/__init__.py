@@ -33,7 +33,9 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
 History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_loss``,
 ``train_loss_task``, ``train_loss_adv``, ``lambda_p``, ``omega_mean`` (gated DANN),
 ``train_loss_mmd`` (DAN), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``valid_loss``
-(with a ``train_split``: the task loss on held-out labeled rows).
+(with a ``train_split``: the task loss on held-out labeled rows). A training term that
+becomes NaN or infinite stops the fit (``skdomain.exceptions.TrainingDivergedError``); an
+exploding one warns (``skdomain.exceptions.DivergenceWarning``).
 """
 
 from ._batch import DomainBatch

@@ -1,5 +1,6 @@
 r"""Deep adaptation networks: multi-kernel MMD between source and target features (Long et al., 2015)."""
 
+import math
 from numbers import Real
 
 import torch
@@ -7,12 +8,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..metrics._kernels import MULTISCALE_EXPONENTS
 from ._classifier import DomainClassifierMixin
-from ._losses import mk_mmd_torch
+from ._losses import _mk_mmd_torch
 from ._modules import DomainMLP
 from ._net import DomainNet
 from ._regressor import DomainRegressorMixin
 
 __all__ = ["DANClassifier", "DANRegressor"]
+
+
+def _finite_real(v):
+    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class _DANMixin:
@@ -50,23 +55,33 @@ class _DANMixin:
     def _extra_layers(self):
         return [n for n in self._layer_names() if n != "features"]
 
+    def _check_own_params(self):
+        """Check the adapted layers and the kernels (non-empty, finite, weights per scale) at fit."""
+        super()._check_own_params()
+        if not self._layer_names():
+            raise ValueError("mmd_layers must name at least one layer; got an empty sequence.")
+        scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
+        if not scales or not all(_finite_real(k) for k in scales):
+            raise ValueError(
+                "kernel_scales must hold at least one finite number (the powers k of 2 that multiply "
+                f"the median bandwidth, e.g. (-3, -2, -1, 0, 1)); got {self.kernel_scales!r}."
+            )
+        if self.kernel_weights is not None:
+            w = tuple(self.kernel_weights)
+            if len(w) != len(scales) or not all(_finite_real(v) and v >= 0 for v in w) or not sum(w) > 0:
+                raise ValueError(
+                    f"kernel_weights must hold {len(scales)} non-negative finite values, not all 0 (one "
+                    f"per scale); got {self.kernel_weights!r}."
+                )
+
     def initialize_extra_modules(self):
         """Check the adapted layers (no extra module): ``"features"`` needs the module's features."""
         names = self._layer_names()
-        if not names:
-            raise ValueError("mmd_layers must name at least one layer.")
         if "features" in names and not self.has_feature_:
             raise ValueError(
                 f"{type(self).__name__} adapts 'features': the module must return (output, features), "
                 "or name its feature layer with feature_layer='name' (or list other layers in mmd_layers)."
             )
-        if self.kernel_weights is not None:
-            n_scales = len(MULTISCALE_EXPONENTS if self.kernel_scales is None else self.kernel_scales)
-            if len(self.kernel_weights) != n_scales or min(self.kernel_weights) < 0:
-                raise ValueError(
-                    f"kernel_weights must hold {n_scales} non-negative values (one per scale); "
-                    f"got {self.kernel_weights!r}."
-                )
 
     def _layer_outputs(self, y_pred):
         start = 1 + int(self.has_feature_)
@@ -115,7 +130,7 @@ class _DANMixin:
         total = 0.0
         for Z in self._layer_outputs(y_pred):
             Z = Z.reshape(Z.shape[0], -1)
-            total = total + mk_mmd_torch(
+            total = total + _mk_mmd_torch(
                 Z[src], Z[tgt], weights=weights, estimator=self.mmd_estimator, scales=scales
             )
         self._log_term("train_loss_mmd", total)

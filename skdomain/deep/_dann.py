@@ -42,6 +42,10 @@ class _DANNMixin:
         self.grl_lambda = grl_lambda
         self.grl_gamma = grl_gamma
 
+    def _check_own_params(self):
+        super()._check_own_params()
+        self._check_mlp_params("discriminator", Discriminator)
+
     def _discriminator_width(self):
         """Return the input width of ``D``: the feature width."""
         return self.feature_dims_[0]

@@ -141,10 +141,16 @@ class DistillationClassifier(DomainClassifierMixin, DomainNet):
         X = data.X
         T = float(self.temperature)
         if isinstance(self.teacher_, torch.nn.Module):
+            # the teacher is the caller's module: evaluated in eval mode, its modes restored after
+            modes = [(m, m.training) for m in self.teacher_.modules()]
             self.teacher_.eval()
             dev = next(self.teacher_.parameters(), torch.zeros(())).device
-            with torch.no_grad():
-                out = self.teacher_(torch.as_tensor(X, dtype=torch.float32, device=dev))
+            try:
+                with torch.no_grad():
+                    out = self.teacher_(torch.as_tensor(X, dtype=torch.float32, device=dev))
+            finally:
+                for m, training in modes:
+                    m.training = training
             logits = (out[0] if isinstance(out, (tuple, list)) else out).detach().cpu().float()
             if logits.ndim != 2 or logits.shape[1] != len(self.classes_):
                 raise ValueError(

@@ -1,10 +1,14 @@
 r"""Losses of the deep methods: gradient reversal, its schedule, multi-kernel MMD, distillation.
 
-Everything here is plain torch on tensors, with no Python loop over rows and no
-host-device synchronisation, so it runs inside a training step on any device.
+Everything the training steps call is plain torch on tensors, with no Python loop over
+rows and no host-device synchronisation, so it runs inside a training step on any device.
+The public :func:`mk_mmd_torch` validates its inputs (which reads them on the host); the
+nets call its unchecked core, and a NaN or infinite term of a fit is caught once per
+epoch by the net (:class:`~skdomain.exceptions.TrainingDivergedError`).
 """
 
 import math
+from numbers import Real
 
 import torch
 import torch.nn.functional as F
@@ -203,6 +207,51 @@ def _gaussian_sum(D2, gammas, weights):
     return torch.einsum("u,u...->...", weights, torch.exp(-gammas.view(-1, *([1] * D2.ndim)) * D2))
 
 
+def _check_temperature(temperature):
+    """Return ``temperature`` as a float; a ``ValueError`` when it is not a finite number > 0."""
+    if torch.is_tensor(temperature) and temperature.numel() == 1:
+        temperature = temperature.item()
+    if not isinstance(temperature, Real) or isinstance(temperature, bool) or not 0 < temperature < math.inf:
+        raise ValueError(
+            "temperature must be a finite number > 0 (the softmax divides the logits by it); "
+            f"got {temperature!r}."
+        )
+    return float(temperature)
+
+
+def _check_mmd_args(A, B, gammas, weights, estimator, scales):
+    """Validate :func:`mk_mmd_torch`'s arguments: shapes, finite values, positive bandwidths, weights."""
+    if estimator not in ("unbiased", "biased", "linear"):
+        raise ValueError(f"estimator must be 'unbiased', 'biased' or 'linear'; got {estimator!r}.")
+    for name, T in (("A", A), ("B", B)):
+        if not torch.is_tensor(T) or T.ndim != 2:
+            raise ValueError(
+                f"{name} must be a 2-D tensor (rows x features); got {type(T).__name__} "
+                f"of shape {tuple(getattr(T, 'shape', ()))}."
+            )
+        if not torch.isfinite(T).all():
+            raise ValueError(f"{name} holds NaN or infinite values: the MMD of such rows is undefined.")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} and {B.shape[1]}.")
+    if gammas is None:
+        scales = tuple(scales)
+        if not scales or not all(isinstance(k, Real) and math.isfinite(k) for k in scales):
+            raise ValueError(f"scales must hold at least one finite number; got {scales!r}.")
+        n_kernels = len(scales)
+    else:
+        g = torch.as_tensor(gammas).detach().to("cpu", torch.float64).reshape(-1)
+        if g.numel() == 0 or not (torch.isfinite(g) & (g > 0)).all():
+            raise ValueError(f"gammas must hold at least one finite value > 0; got {gammas!r}.")
+        n_kernels = g.numel()
+    if weights is not None:
+        w = torch.as_tensor(weights).detach().to("cpu", torch.float64).reshape(-1)
+        if w.numel() != n_kernels or not (torch.isfinite(w) & (w >= 0)).all() or not w.sum() > 0:
+            raise ValueError(
+                f"weights must hold {n_kernels} non-negative finite values (one per kernel), not all 0; "
+                f"got {weights!r}."
+            )
+
+
 def mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased", scales=MULTISCALE_EXPONENTS):
     r"""Multi-kernel squared MMD between the rows of ``A`` and ``B``, differentiable.
 
@@ -236,7 +285,28 @@ def mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased", scale
     -------
     mmd2 : Tensor of shape ()
         The estimate (the unbiased and linear ones can be slightly negative).
+
+    Raises
+    ------
+    ValueError
+        When ``A`` or ``B`` holds NaN or infinite values, the bandwidths are not finite
+        and positive, the weights not finite, non-negative and of one per kernel, or the
+        estimate overflows (squared distances beyond the dtype's range: scale the
+        inputs). These checks read the inputs on the host; the nets call the unchecked
+        computation inside their training steps.
     """
+    _check_mmd_args(A, B, gammas, weights, estimator, scales)
+    mmd2 = _mk_mmd_torch(A, B, gammas=gammas, weights=weights, estimator=estimator, scales=scales)
+    if not torch.isfinite(mmd2):
+        raise ValueError(
+            f"The MK-MMD estimate is not finite: the squared distances of the rows overflow {A.dtype}. "
+            "Scale the inputs (e.g. standardise them)."
+        )
+    return mmd2
+
+
+def _mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased", scales=MULTISCALE_EXPONENTS):
+    """:func:`mk_mmd_torch` without the input checks (no host read): the nets' training steps call it."""
     n, m = A.shape[0], B.shape[0]
     if estimator not in ("unbiased", "biased", "linear"):
         raise ValueError(f"estimator must be 'unbiased', 'biased' or 'linear'; got {estimator!r}.")
@@ -282,6 +352,7 @@ def soft_targets_from_proba(proba, temperature, eps=1e-7):
     probabilities play the logits (they differ from them by a per-row constant, which
     the softmax ignores).
     """
+    temperature = _check_temperature(temperature)
     logp = torch.log(torch.as_tensor(proba).clamp(min=eps, max=1.0))
     return torch.softmax(logp / temperature, dim=1)
 
@@ -309,7 +380,13 @@ def distillation_loss(student_logits, teacher_probs, temperature):
     -------
     loss : Tensor of shape (n_rows,)
         One value per row.
+
+    Raises
+    ------
+    ValueError
+        When ``temperature`` is not a finite number > 0 (``T = 0`` would divide by 0).
     """
+    temperature = _check_temperature(temperature)
     log_q = F.log_softmax(student_logits / temperature, dim=1)
     p = teacher_probs
     kl = (p * (torch.log(p.clamp_min(1e-12)) - log_q)).sum(1)

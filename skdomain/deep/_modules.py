@@ -1,13 +1,35 @@
 """Default torch modules for tabular data: an MLP feature extractor with a head, a discriminator."""
 
+from numbers import Integral
+
 from torch import nn
 
 __all__ = ["DomainMLP", "Discriminator", "FeatureHook"]
 
 
+def check_hidden_units(hidden_units, name="hidden_units"):
+    """Return ``hidden_units`` as a tuple of widths, or raise a ``ValueError`` naming ``name``.
+
+    Every width is an int of at least 1 (a layer of width 0 outputs nothing, and the
+    predictions are then constant); an empty sequence is no hidden layer.
+    """
+    try:
+        widths = tuple(hidden_units)
+    except TypeError:
+        widths = None
+    if widths is None or not all(
+        isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in widths
+    ):
+        raise ValueError(
+            f"{name} must be a sequence of layer widths, each an int >= 1 (e.g. (64,)); got "
+            f"{hidden_units!r}. A layer of width 0 outputs nothing and makes the predictions constant."
+        )
+    return widths
+
+
 def _mlp(n_in, hidden_units, dropout, activation):
     layers = []
-    for width in hidden_units:
+    for width in check_hidden_units(hidden_units):
         layers += [nn.Linear(n_in, width), activation()]
         if dropout:
             layers.append(nn.Dropout(dropout))
@@ -37,7 +59,7 @@ class DomainMLP(nn.Module):
 
     def __init__(self, n_features, n_outputs, hidden_units=(64, 128, 64), dropout=0.0, activation=nn.ReLU):
         super().__init__()
-        self.feature_extractor, width = _mlp(n_features, tuple(hidden_units), dropout, activation)
+        self.feature_extractor, width = _mlp(n_features, hidden_units, dropout, activation)
         self.head = nn.Linear(width, n_outputs)
 
     def forward(self, X):
@@ -79,7 +101,7 @@ class Discriminator(nn.Module):
 
     def __init__(self, n_features, hidden_units=(64,), dropout=0.0, activation=nn.ReLU):
         super().__init__()
-        self.body, width = _mlp(n_features, tuple(hidden_units), dropout, activation)
+        self.body, width = _mlp(n_features, hidden_units, dropout, activation)
         self.out = nn.Linear(width, 1)
 
     def forward(self, Z):

@@ -1,5 +1,8 @@
 """The domain-aware skorch net: the domain contract, seeded balanced training, the loss hooks."""
 
+import math
+import os
+import sys
 import textwrap
 import warnings
 from collections.abc import Mapping
@@ -7,7 +10,9 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import skorch
 import torch
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -15,10 +20,11 @@ from skorch import NeuralNet
 from skorch.utils import to_numpy, to_tensor
 
 from .._base import DomainRequestMixin
+from ..exceptions import DivergenceWarning, TrainingDivergedError
 from ..utils._domains import DomainWarning, check_domains
 from ._batch import DomainBatch
 from ._data import BalancedDomainBatches, DomainBatches, DomainDataset, labeled_rows
-from ._modules import DomainMLP, FeatureHook, flatten_features
+from ._modules import DomainMLP, FeatureHook, check_hidden_units, flatten_features
 
 __all__ = ["DomainNet"]
 
@@ -33,6 +39,52 @@ def _resolve_device(device):
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+# The exploding-loss rule (DivergenceWarning): an epoch's mean training loss above
+# EXPLODE_RATIO times the loss of the call's first batch, that loss taken as at least
+# EXPLODE_FLOOR (so a warm, near-zero loss does not make ordinary noise look explosive).
+EXPLODE_RATIO = 1e4
+EXPLODE_FLOOR = 1.0
+
+# What the logged terms are, for the divergence message (other names are shown as logged).
+_TERM_NAMES = {
+    "train_loss": "the total loss",
+    "train_loss_task": "the task term",
+    "train_loss_adv": "the adversarial term",
+    "train_loss_mmd": "the MMD term",
+    "train_loss_ce": "the cross-entropy term",
+    "train_loss_kd": "the distillation (KD) term",
+    "omega_mean": "the gate's weights",
+}
+
+_REMEDIES = (
+    "lower lr (now {lr!r}), standardise the inputs (e.g. sklearn.preprocessing.StandardScaler "
+    "in a Pipeline), or clip the gradients with skorch's GradientNormClipping callback "
+    "(callbacks=[skorch.callbacks.GradientNormClipping(1.0)])"
+)
+
+
+def _to_host(parts):
+    """Move device tensors to the host in one transfer: a list of floats per tensor (flattened)."""
+    if not parts:
+        return []
+    dev = parts[-1].device
+    flat = torch.cat([p.reshape(-1).to(dev) for p in parts]).cpu().tolist()
+    out, pos = [], 0
+    for p in parts:
+        out.append(flat[pos : pos + p.numel()])
+        pos += p.numel()
+    return out
+
+
+def _outside_stacklevel():
+    """Return the ``stacklevel`` of the first frame outside skdomain and skorch, from the caller's frame."""
+    prefixes = tuple(os.path.dirname(m.__file__) + os.sep for m in (sys.modules["skdomain"], skorch))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(prefixes):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 _MODULE_PARAM_DOC = r"""module : torch module class or instance, default=DomainMLP
@@ -126,7 +178,9 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         Labeled target rows seen in the fit.
     history_ : skorch.History
         Per epoch (and per batch): ``train_loss``, ``train_loss_task`` and the method's
-        terms; ``valid_loss`` with a ``train_split``.
+        terms; ``valid_loss`` with a ``train_split``. Every training term is watched: a
+        NaN or infinite one stops the fit with
+        :class:`~skdomain.exceptions.TrainingDivergedError`.
 
     Examples
     --------
@@ -208,6 +262,14 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             names.update(getattr(cls, "_parameter_constraints", {}))
         params = {k: getattr(self, k) for k in names if k in vars(self)}
         validate_parameter_constraints(names, params, caller_name=type(self).__name__)
+        self._check_mlp_params("module", DomainMLP)
+
+    def _check_mlp_params(self, prefix, mlp):
+        """Check ``<prefix>__hidden_units`` when the module ``<prefix>`` is built from the class ``mlp``."""
+        cls = getattr(self, prefix)
+        kwargs = self.get_params_for(prefix)
+        if isinstance(cls, type) and issubclass(cls, mlp) and "hidden_units" in kwargs:
+            check_hidden_units(kwargs["hidden_units"], name=f"{prefix}__hidden_units")
 
     @contextmanager
     def _on_device(self):
@@ -480,8 +542,12 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             if reset:
                 self.initialize()
             self._terms = {}
-            with self._hooked():
-                NeuralNet.partial_fit(self, dataset, None, _routing_method="fit")
+            self._start_watch()
+            try:
+                with self._hooked():
+                    NeuralNet.partial_fit(self, dataset, None, _routing_method="fit")
+            finally:
+                self._stop_watch()
         return self
 
     def fit(self, X, y, sample_domain=None):
@@ -500,6 +566,19 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         -------
         self : object
             The fitted net.
+
+        Raises
+        ------
+        TrainingDivergedError
+            At the end of an epoch in which a loss term became NaN or infinite; the net
+            keeps that epoch's weights and its history but is not fitted (see
+            :class:`~skdomain.exceptions.TrainingDivergedError`).
+
+        Warns
+        -----
+        DivergenceWarning
+            Once, at the end of the first epoch whose mean loss exceeds ``1e4`` times the
+            first batch's loss (taken as at least 1): the loss is exploding.
         """
         reset = not self.warm_start or not self.initialized_
         return self._fit(X, y, sample_domain, reset=reset)
@@ -522,6 +601,16 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         -------
         self : object
             The net.
+
+        Raises
+        ------
+        TrainingDivergedError
+            When a loss term becomes NaN or infinite, as in :meth:`fit`.
+
+        Warns
+        -----
+        DivergenceWarning
+            When the loss explodes, as in :meth:`fit`.
         """
         return self._fit(X, y, sample_domain, reset=not self.initialized_)
 
@@ -532,8 +621,85 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         raise _no_flavour(self)
 
     def _log_term(self, name, value):
-        """Keep a loss term of this batch (written to ``history`` at the epoch's end, one sync)."""
-        self._terms.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else value)
+        """Keep a loss term of this batch (written to ``history`` at the epoch's end, one sync).
+
+        The term is also watched: a NaN or infinite value stops the fit at the epoch's end
+        (:class:`~skdomain.exceptions.TrainingDivergedError`).
+        """
+        value = value.detach() if torch.is_tensor(value) else value
+        self._terms.setdefault(name, []).append(value)
+        self._watch(name, value)
+
+    # ------------------------------------------------------------------ divergence
+    def _start_watch(self):
+        """Reset the divergence watch at the start of a fit / partial_fit call."""
+        self._diverged = None
+        self._finite = {}
+        self._loss_first = None
+        self._loss_sum = None
+        self._loss_count = 0
+        self._explode_warned = False
+
+    def _stop_watch(self):
+        """Drop the device tensors of the watch (and of an interrupted epoch's terms) after a call."""
+        self._terms = {}
+        self._finite = None
+        self._loss_first = self._loss_sum = None
+        self._loss_count = 0
+
+    def _watch(self, name, value):
+        """AND the finiteness of a batch's term into the epoch's flag of ``name`` (on the device, no sync)."""
+        finite = getattr(self, "_finite", None)
+        if finite is None:  # a loss computed outside a fit
+            return
+        ok = torch.isfinite(value).all() if torch.is_tensor(value) else math.isfinite(value)
+        finite[name] = ok if name not in finite else finite[name] & ok
+
+    def _watch_loss(self, loss):
+        """Watch the total loss of a training batch and keep the epoch's sum (device tensors, no sync)."""
+        if getattr(self, "_finite", None) is None:  # a loss computed outside a fit
+            return
+        loss = loss.detach()
+        self._watch("train_loss", loss)
+        if self._loss_first is None:
+            self._loss_first = loss
+        self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
+        self._loss_count += 1
+
+    def _check_epoch(self, flags, first, mean):
+        """Raise when a term of the epoch was not finite; warn (once per call) when the loss explodes.
+
+        ``flags`` maps each watched term to whether all its batch values were finite,
+        ``first`` is the loss of the call's first batch, ``mean`` the epoch's mean loss
+        (host floats, ``None`` without a training batch).
+        """
+        epoch = self.history[-1]["epoch"]
+        name = type(self).__name__
+        bad = sorted((n for n, ok in flags.items() if not ok), key=lambda n: n != "train_loss")
+        if bad:
+            named = [f"{_TERM_NAMES[n]} ({n})" if n in _TERM_NAMES else n for n in bad]
+            terms = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+            self._diverged = f"training diverged at epoch {epoch}: {terms} became NaN or infinite"
+            raise TrainingDivergedError(
+                f"{name}: {self._diverged} (the batch values are in history[-1]['batches']). Try a "
+                + _REMEDIES.format(lr=self.lr)
+                + ". The modules hold the weights of that epoch and the net is not fitted: "
+                "predict raises NotFittedError until a fit or partial_fit completes."
+            )
+        if self._explode_warned or first is None or mean is None:
+            return
+        ratio = abs(mean) / max(abs(first), EXPLODE_FLOOR)
+        if ratio > EXPLODE_RATIO:
+            self._explode_warned = True
+            warnings.warn(
+                f"{name}: the training loss is exploding: the mean loss of epoch {epoch} ({mean:.3g}) is "
+                f"{ratio:.3g} times the loss of the first batch ({first:.3g}, taken as at least "
+                f"{EXPLODE_FLOOR:g}; the rule warns above {EXPLODE_RATIO:g} times). Try a "
+                + _REMEDIES.format(lr=self.lr)
+                + ". Training goes on; a NaN or infinite loss raises TrainingDivergedError.",
+                DivergenceWarning,
+                stacklevel=_outside_stacklevel(),
+            )
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         r"""Task loss over labeled rows, plus the adaptation term when training.
@@ -582,6 +748,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             adapt = self.adaptation_loss(y_pred, y_true, X, batch)
             if adapt is not None:
                 loss = loss + adapt
+        self._watch_loss(loss)
         return loss
 
     def task_loss(self, y_pred, y_true, X, batch):
@@ -689,17 +856,59 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """
         super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
         terms, self._terms = getattr(self, "_terms", {}), {}
+        flags = getattr(self, "_finite", None)
+        flags, self._finite = ({}, None) if flags is None else (dict(flags), {})
+        first, total = getattr(self, "_loss_first", None), getattr(self, "_loss_sum", None)
+        count, self._loss_sum, self._loss_count = getattr(self, "_loss_count", 0), None, 0
+        # one transfer for the epoch: the batch values of the tensor terms, the finiteness flags of
+        # the watched terms, the epoch's loss sum and (in the call's first epoch) the first batch's loss
+        tensor_terms = [n for n, v in terms.items() if torch.is_tensor(v[0])]
+        device_flags = [n for n, ok in flags.items() if torch.is_tensor(ok)]
+        stats = [t.float() for t in (total, first) if torch.is_tensor(t)]
+        parts = [torch.stack(terms[n]).float() for n in tensor_terms]
+        if device_flags:
+            parts.append(torch.stack([flags[n] for n in device_flags]).float())
+        if stats:
+            parts.append(torch.stack(stats))
+        host = iter(_to_host(parts))
+        for name in tensor_terms:
+            terms[name] = next(host)
+        if device_flags:
+            flags.update(zip(device_flags, next(host)))
+        stats = next(host) if stats else []
         batches = self.history[-1]["batches"]
         for name, values in terms.items():
-            if torch.is_tensor(values[0]):
-                values = torch.stack(values).float().cpu().tolist()
             for row, v in zip(batches, values):
                 row[name] = float(v)
             self.history.record(name, float(np.mean(values)))
+        mean = stats[0] / count if total is not None and count else None
+        if torch.is_tensor(first):
+            first = self._loss_first = stats[-1]  # kept on the host from now on
+        self._check_epoch({n: bool(ok) for n, ok in flags.items()}, first, mean)
 
     # ------------------------------------------------------------------ prediction
+    def _check_not_diverged(self):
+        diverged = getattr(self, "_diverged", None)
+        if diverged is not None:
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted: its last fit stopped with TrainingDivergedError "
+                f"({diverged}). Fit it again (e.g. with a lower lr)."
+            )
+
+    def __sklearn_is_fitted__(self):
+        """Return whether the net is fitted: initialised (skorch's rule) and not diverged.
+
+        Returns
+        -------
+        fitted : bool
+            ``False`` before a fit and after a fit that raised
+            :class:`~skdomain.exceptions.TrainingDivergedError`.
+        """
+        return super().__sklearn_is_fitted__() and getattr(self, "_diverged", None) is None
+
     def _validate_X(self, X):
         check_is_fitted(self, "n_features_in_")
+        self._check_not_diverged()
         if isinstance(X, torch.utils.data.Dataset):  # skorch's scoring callbacks pass datasets
             return X
         return validate_data(self, X, reset=False, dtype=np.float32)
@@ -779,7 +988,14 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             What skorch's ``load_params`` returns (nothing): the net is changed in place.
         """
         with self._on_device():
-            return super().load_params(*args, **kwargs)
+            out = super().load_params(*args, **kwargs)
+        if (
+            (args and args[0] is not None)
+            or kwargs.get("f_params") is not None
+            or kwargs.get("checkpoint") is not None
+        ):
+            self._diverged = None  # saved weights replace those of a diverged fit
+        return out
 
     def set_fit_request(self, **kwargs):
         """Request metadata for ``fit`` under scikit-learn's metadata routing (skorch's method).

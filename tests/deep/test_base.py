@@ -15,7 +15,9 @@ from skdomain.deep import (
     BalancedDomainBatches,
     DANNClassifier,
     DANNRegressor,
+    Discriminator,
     DomainDataset,
+    DomainMLP,
     LabeledValidSplit,
     labeled_score,
 )
@@ -274,3 +276,36 @@ def test_cuda_without_a_gpu_is_a_clear_error(data):
     with pytest.raises(ValueError, match=r"device='cuda' but torch.cuda.is_available\(\) is False"):
         net.fit(X, y, sample_domain=sd)
     assert net.device == "cuda"  # the parameter is left as given
+
+
+@pytest.mark.parametrize("hidden_units", [(0,), (16, -1), (8.5,), 16, (True,), None])
+def test_invalid_module_widths_are_rejected_at_fit(data, hidden_units):
+    X, y, sd = data
+    for net in (
+        DANNClassifier(**{**SMALL, "module__hidden_units": hidden_units}),
+        DANNRegressor(**{**SMALL, "module__hidden_units": hidden_units}),
+    ):
+        with pytest.raises(
+            ValueError, match="module__hidden_units must be a sequence of layer widths, each an int >= 1"
+        ):
+            net.fit(X, y if net._task == "classification" else y.astype(float), sample_domain=sd)
+        assert not hasattr(net, "module_")
+    with pytest.raises(ValueError, match="hidden_units must be a sequence of layer widths"):
+        DomainMLP(X.shape[1], 2, hidden_units=hidden_units)
+    with pytest.raises(ValueError, match="hidden_units must be a sequence of layer widths"):
+        Discriminator(4, hidden_units=hidden_units)
+
+
+def test_no_hidden_layer_is_a_linear_model(data):
+    X, y, sd = data
+    net = DANNClassifier(**{**SMALL, "module__hidden_units": ()}).fit(X, y, sample_domain=sd)
+    assert net.embed(X).shape == X.shape  # F is the identity: the features are the inputs
+    assert net.feature_dims_ == (X.shape[1],)
+
+
+def test_an_infinite_lr_is_rejected_at_fit(data):
+    X, y, sd = data
+    with pytest.raises(
+        ValueError, match=r"'lr' parameter of DANNClassifier must be a float in the range \(0.0, inf\)"
+    ):
+        DANNClassifier(**{**SMALL, "lr": float("inf")}).fit(X, y, sample_domain=sd)

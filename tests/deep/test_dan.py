@@ -3,6 +3,8 @@
 Its gain over source-only training and its feature alignment: tests/test_adaptation_gains.py.
 """
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -102,3 +104,60 @@ def test_torch_median_is_numpy_median(n):
 
     v = torch.rand(n, dtype=torch.float64, generator=torch.Generator().manual_seed(n))
     assert float(_median(v)) == pytest.approx(float(np.median(v.numpy())), rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("cls", [DANClassifier, DANRegressor])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        (dict(kernel_scales=[]), "kernel_scales must hold at least one finite number"),
+        (dict(kernel_scales=[0, float("nan")]), "kernel_scales must hold at least one finite number"),
+        (
+            dict(kernel_weights=[0, 0, 0, 0, 0]),
+            "kernel_weights must hold 5 non-negative finite values, not all 0",
+        ),
+        (dict(kernel_weights=[1, 1, 1, 1, float("nan")]), "kernel_weights must hold 5"),
+        (dict(kernel_scales=[0, 1], kernel_weights=[1.0, -1.0]), "kernel_weights must hold 2"),
+        (dict(mmd_layers=[]), "mmd_layers must name at least one layer"),
+        (dict(mu=float("inf")), "'mu' parameter"),
+    ],
+)
+def test_invalid_kernels_and_layers_are_rejected_at_fit(cls, params, fragment):
+    X, y, sd = make_domain_shift(30, 20, task=cls._task, random_state=0)
+    net = cls(max_epochs=1, batch_size=16, module__hidden_units=(4,), random_state=0, **params)
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        net.fit(X, y, sample_domain=sd)
+    assert not hasattr(net, "module_")  # before any training
+
+
+def test_valid_kernel_scales_of_another_length_fit():
+    X, y, sd = make_domain_shift(30, 20, random_state=0)
+    net = DANClassifier(kernel_scales=[0], kernel_weights=[2.0], max_epochs=1, batch_size=16, random_state=0)
+    assert np.isfinite(net.fit(X, y, sample_domain=sd).history[-1]["train_loss_mmd"])
+
+
+def test_mk_mmd_torch_validates_its_inputs():
+    g = torch.Generator().manual_seed(0)
+    A, B = torch.randn(8, 3, generator=g), torch.randn(6, 3, generator=g)
+    nan = A.clone()
+    nan[2, 1] = float("nan")
+    with pytest.raises(ValueError, match="A holds NaN or infinite values"):
+        mk_mmd_torch(nan, B)
+    with pytest.raises(ValueError, match="B holds NaN or infinite values"):
+        mk_mmd_torch(A, B / 0.0)
+    with pytest.raises(ValueError, match="same number of columns"):
+        mk_mmd_torch(A, B[:, :2])
+    with pytest.raises(ValueError, match="2-D tensor"):
+        mk_mmd_torch(A[0], B)
+    for gammas in ([], [-1.0], [0.0], [float("nan")], [float("inf")]):
+        with pytest.raises(ValueError, match="gammas must hold at least one finite value > 0"):
+            mk_mmd_torch(A, B, gammas=torch.as_tensor(gammas))
+    for weights in ([1.0, 1.0], [0.0] * 5, [1, 1, 1, 1, float("nan")], [1, 1, 1, 1, -1]):
+        with pytest.raises(ValueError, match="weights must hold 5 non-negative finite values"):
+            mk_mmd_torch(A, B, weights=torch.as_tensor(weights))
+    with pytest.raises(ValueError, match="scales must hold at least one finite number"):
+        mk_mmd_torch(A, B, scales=())
+    # squared distances beyond float64: a clear error instead of NaN
+    with pytest.raises(ValueError, match="overflow torch.float64. Scale the inputs"):
+        mk_mmd_torch(A.double() * 1e200, B.double() * 1e200)
+    assert torch.isfinite(mk_mmd_torch(A.double() * 1e100, B.double() * 1e100))

@@ -129,3 +129,22 @@ def test_gate_beats_plain_dann_on_a_perturbed_source(shifted_blobs):
             scores.append(np.mean(net.predict(X[sd < 0][30:]) == yt[30:]))
         gain.append(scores[1] - scores[0])
     assert np.mean(gain) > 0.01
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        (dict(discriminator__hidden_units=(0,)), "discriminator__hidden_units must be a sequence"),
+        (dict(mu=float("inf")), "'mu' parameter"),
+        (dict(grl_lambda=float("inf")), "'grl_lambda' parameter"),
+        (dict(grl_gamma=float("inf")), "'grl_gamma' parameter"),
+        (dict(gate=True, source_weight=float("inf")), "'source_weight' parameter"),
+        (dict(gate=True, omega_clip=float("inf")), "'omega_clip' parameter"),
+    ],
+)
+def test_invalid_dann_parameters_are_rejected_at_fit(params, fragment):
+    X, y, sd = make_domain_shift(30, 20, n_target_labeled=4, random_state=0)
+    net = DANNClassifier(max_epochs=1, batch_size=16, module__hidden_units=(4,), random_state=0, **params)
+    with pytest.raises(ValueError, match=fragment):
+        net.fit(X, y, sample_domain=sd)
+    assert not hasattr(net, "module_")

@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skdomain.datasets import make_domain_shift
 from skdomain.deep import DANNClassifier, DistillationClassifier, distillation_loss
+from skdomain.deep._losses import soft_targets_from_proba
 
 SMALL = dict(max_epochs=3, batch_size=16, module__hidden_units=(8,), random_state=0)
 
@@ -124,3 +125,53 @@ def test_distilled_student_beats_hard_labels_in_small_data():
         acc_hard.append(hard.score(Xte, yte))
         acc_kd.append(kd.score(Xte, yte))
     assert np.mean(acc_kd) > np.mean(acc_hard) + 0.03
+
+
+class _Teacher(torch.nn.Module):
+    def __init__(self, n_in):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Linear(n_in, 8), torch.nn.Dropout(0.5))
+        self.head = torch.nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.body(x)))
+
+
+@pytest.mark.parametrize("mode", ["train", "eval", "mixed"])
+def test_a_torch_teacher_keeps_the_callers_state(mode):
+    X, y, sd = make_domain_shift(40, 30, n_target_labeled=4, random_state=0)
+    torch.manual_seed(0)
+    teacher = _Teacher(X.shape[1])
+    teacher.train(mode != "eval")
+    if mode == "mixed":
+        teacher.body[1].eval()  # a submodule in another mode than its parent
+    teacher.head.weight.requires_grad_(False)
+    modes = {name: m.training for name, m in teacher.named_modules()}
+    grads = {name: p.requires_grad for name, p in teacher.named_parameters()}
+    weights = {name: p.detach().clone() for name, p in teacher.named_parameters()}
+    student = DistillationClassifier(teacher, **SMALL).fit(X, y, sample_domain=sd)
+    assert {name: m.training for name, m in teacher.named_modules()} == modes
+    assert {name: p.requires_grad for name, p in teacher.named_parameters()} == grads
+    for name, p in teacher.named_parameters():
+        assert torch.equal(p, weights[name]) and p.grad is None
+    # the soft targets were computed in eval mode (dropout off): a refit gives the same student
+    again = DistillationClassifier(teacher, **SMALL).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(again.predict_proba(X), student.predict_proba(X))
+
+
+@pytest.mark.parametrize("T", [0, 0.0, -1.0, float("inf"), float("nan"), None, "4"])
+def test_distillation_loss_needs_a_finite_positive_temperature(T):
+    z, p = torch.zeros(3, 2), torch.full((3, 2), 0.5)
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        distillation_loss(z, p, T)
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        soft_targets_from_proba(p, T)
+    assert torch.isfinite(distillation_loss(z, p, torch.tensor(2.0))).all()
+
+
+def test_an_infinite_temperature_is_rejected_at_fit():
+    X, y, sd = make_domain_shift(30, 20, random_state=0)
+    with pytest.raises(ValueError, match="'temperature' parameter"):
+        DistillationClassifier(LogisticRegression(), temperature=float("inf"), **SMALL).fit(
+            X, y, sample_domain=sd
+        )
