@@ -93,13 +93,22 @@ def grad_reverse(x, lambda_=1.0):
     x : Tensor
         Input (e.g. the features that feed the discriminator).
     lambda_ : float or Tensor of shape (), default=1.0
-        Reversal coefficient :math:`\lambda`.
+        Reversal coefficient :math:`\lambda`. A number must be finite (a tensor is
+        not read back from its device to check it).
 
     Returns
     -------
     out : Tensor
         ``x`` forward; backward, the gradient times :math:`-\lambda`.
+
+    Raises
+    ------
+    ValueError
+        When ``lambda_`` is a number that is NaN or infinite.
     """
+    if not torch.is_tensor(lambda_):  # a Python number: checked here, no device read
+        if isinstance(lambda_, bool) or not isinstance(lambda_, Real) or not math.isfinite(lambda_):
+            raise ValueError(f"grad_reverse: lambda_ must be a finite number; got {lambda_!r}.")
     lam = torch.as_tensor(lambda_, dtype=x.dtype, device=x.device)
     return GradientReversal.apply(x, lam)
 
@@ -110,14 +119,19 @@ def dann_lambda(p, gamma=10.0):
     Parameters
     ----------
     p : float
-        Training progress in ``[0, 1]`` (clipped to it).
+        Training progress in ``[0, 1]`` (clipped to it; NaN is an error).
     gamma : float, default=10.0
-        Steepness :math:`\gamma` (Ganin et al., 2016, use 10).
+        Steepness :math:`\gamma > 0` (Ganin et al., 2016, use 10), finite.
 
     Returns
     -------
     lambda_p : float
         0 at ``p = 0``, rising towards 1.
+
+    Raises
+    ------
+    ValueError
+        When ``p`` is NaN, or ``gamma`` is not a finite number > 0.
 
     Examples
     --------
@@ -125,7 +139,12 @@ def dann_lambda(p, gamma=10.0):
     >>> dann_lambda(0.0), round(dann_lambda(1.0), 6)
     (0.0, 0.999909)
     """
-    p = min(max(float(p), 0.0), 1.0)
+    p = float(p)
+    if math.isnan(p):
+        raise ValueError("dann_lambda: the training progress p is NaN; it must lie in [0, 1].")
+    if isinstance(gamma, bool) or not isinstance(gamma, Real) or not 0 < gamma < math.inf:
+        raise ValueError(f"dann_lambda: gamma must be a finite number > 0; got {gamma!r}.")
+    p = min(max(p, 0.0), 1.0)
     return 2.0 / (1.0 + math.exp(-gamma * p)) - 1.0
 
 
@@ -197,7 +216,29 @@ def multiscale_gammas_torch(Z, scales=MULTISCALE_EXPONENTS, D2=None):
     -------
     gammas : Tensor of shape (len(scales),)
         One ``gamma`` per scale.
+
+    Raises
+    ------
+    ValueError
+        When ``scales`` is empty, ``Z`` (or ``D2``) holds NaN or infinite values, or
+        the bandwidths leave the range of ``Z``'s dtype.
     """
+    if len(scales) == 0:
+        raise ValueError("multiscale_gammas_torch: scales is empty; give at least one power k.")
+    for name, T in (("Z", Z), ("D2", D2)):
+        if T is not None and not bool(torch.isfinite(T).all()):
+            raise ValueError(f"multiscale_gammas_torch: {name} contains NaN or infinite values.")
+    gammas = _multiscale_gammas_torch(Z, scales, D2)
+    if not bool((torch.isfinite(gammas) & (gammas > 0)).all()):
+        raise ValueError(
+            f"multiscale_gammas_torch: the bandwidths {gammas.tolist()} leave the range of {Z.dtype}; "
+            "scale the inputs (e.g. standardise them)."
+        )
+    return gammas
+
+
+def _multiscale_gammas_torch(Z, scales=MULTISCALE_EXPONENTS, D2=None):
+    """:func:`multiscale_gammas_torch` without the checks (no host read): the training path calls it."""
     g0 = 1.0 / median_sq_distance_torch(Z, D2)
     return torch.stack([g0 / 2.0**k for k in scales])
 
@@ -317,7 +358,7 @@ def _mk_mmd_torch(A, B, *, gammas=None, weights=None, estimator="unbiased", scal
             raise ValueError("The unbiased MMD needs at least 2 rows in each sample.")
         D2 = _sq_distances(Z, Z)  # one pooled matrix: the bandwidth rule and the three blocks
     if gammas is None:
-        gammas = multiscale_gammas_torch(Z, scales, D2)
+        gammas = _multiscale_gammas_torch(Z, scales, D2)
     gammas = torch.as_tensor(gammas, dtype=A.dtype, device=A.device)
     if weights is None:
         weights = torch.full_like(gammas, 1.0 / gammas.numel())
