@@ -181,6 +181,8 @@ def multiscale_gammas(X, *, scales=MULTISCALE_EXPONENTS, **kwargs):
     gammas : ndarray of shape (len(scales),)
         One ``gamma`` per scale.
     """
+    if len(scales) == 0:
+        raise ValueError("multiscale_gammas: scales is empty; give at least one power k.")
     g0 = median_heuristic_gamma(X, **kwargs)
     gammas = np.array([g0 / 2.0**k for k in scales])
     if not np.all(np.isfinite(gammas) & (gammas > 0)):
@@ -234,6 +236,10 @@ def check_kernel_values(values, kernel, what):
     return values
 
 
+#: Kernels of scikit-learn whose ``gamma`` must be positive.
+_POSITIVE_GAMMA = ("rbf", "laplacian", "chi2")
+
+
 def kernel_matrix(A, B=None, *, kernel="rbf", **params):
     """Kernel matrix ``k(A, B)`` (float64) through scikit-learn's pairwise kernels.
 
@@ -253,7 +259,22 @@ def kernel_matrix(A, B=None, *, kernel="rbf", **params):
     -------
     K : ndarray of shape (n_a, n_b)
         The kernel matrix.
+
+    Raises
+    ------
+    ValueError
+        When ``gamma`` is given and is not a finite number, or is not > 0 for the
+        kernels that need a positive bandwidth (RBF, Laplacian, chi2).
     """
+    gamma = params.get("gamma")
+    if gamma is not None and not callable(kernel):
+        if isinstance(gamma, bool) or not isinstance(gamma, Real) or not np.isfinite(gamma):
+            raise ValueError(f"kernel_matrix: gamma must be a finite number; got {gamma!r}.")
+        if kernel in _POSITIVE_GAMMA and gamma <= 0:
+            raise ValueError(
+                f"kernel_matrix: the {kernel} kernel needs gamma > 0 (exp(-gamma * distance) grows "
+                f"without bound otherwise); got gamma={gamma!r}."
+            )
     if not callable(kernel):
         return np.asarray(pairwise_kernels(A, B, metric=kernel, **params), dtype=np.float64)
     try:
