@@ -92,15 +92,15 @@ def delegate_tags(tags, estimator):
 def check_row_weights(sample_weight, n_samples, name="sample_weight"):
     """Validate weights against the caller's rows, before any subset of them is taken.
 
-    One finite weight per row of ``X``, masked rows included; the error names
-    the caller's row count, not that of the labeled subset.
+    One finite, non-negative weight per row of ``X``, masked rows included; the
+    error names the caller's row count, not that of the labeled subset.
     """
     if np.ndim(sample_weight) == 1 and len(sample_weight) != n_samples:
         raise ValueError(
             f"{name} has {len(sample_weight)} values but X has {n_samples} rows: give one weight per "
             "row of X, masked (unlabeled) rows included; they are dropped with their rows."
         )
-    return _check_sample_weight(sample_weight, np.empty((n_samples, 0)))
+    return _check_sample_weight(sample_weight, np.empty((n_samples, 0)), ensure_non_negative=True)
 
 
 def task_score(y_true, y_pred, task, sample_weight=None):

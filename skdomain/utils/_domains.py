@@ -158,7 +158,7 @@ def labeled_mask(y, task="classification"):
     Raises
     ------
     ValueError
-        For classification labels holding the string ``'-1'``: string labels are
+        When ``y`` is not 1-D. For classification labels holding the string ``'-1'``: string labels are
         masked by the integer ``-1`` in an ``object`` array, and ``'-1'`` would read
         both as a class name and as the mask.
 
@@ -173,6 +173,8 @@ def labeled_mask(y, task="classification"):
     """
     _check_task(task)
     y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"labeled_mask: y must be a 1-D array of labels; got shape {y.shape}.")
     if task == "regression":
         if y.dtype.kind in "fc":
             return ~np.isnan(y)
