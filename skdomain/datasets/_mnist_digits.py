@@ -64,6 +64,13 @@ def to_uci_digits(images, *, threshold=0.5, max_value=255.0):
     X : ndarray of shape (n_images, 64), dtype float64
         Counts 0–16, in the layout of ``load_digits().data``.
 
+    Raises
+    ------
+    ValueError
+        When ``images`` is not 3-d, is empty, holds NaN or infinite values, or values
+        outside ``[0, max_value]`` (e.g. images scaled to [0, 1] with the default
+        ``max_value=255``, which would binarise to blank digits).
+
     References
     ----------
     .. [1] E. Alpaydin and C. Kaynak, "Optical Recognition of Handwritten
@@ -87,6 +94,13 @@ def to_uci_digits(images, *, threshold=0.5, max_value=255.0):
         raise ValueError(f"images must not be empty; got shape {images.shape}.")
     if not np.isfinite(images).all():
         raise ValueError("images contain NaN or infinite values.")
+    lo, hi = images.min(), images.max()
+    if lo < 0 or hi > max_value:
+        raise ValueError(
+            f"images must hold grey levels in [0, max_value] = [0, {max_value:g}]; got values in "
+            f"[{lo:.3g}, {hi:.3g}]. Pass max_value=1.0 for images scaled to [0, 1]; undo any "
+            "standardisation first."
+        )
 
     # 1. bounding box of the ink (an image without ink keeps its full frame: all zeros)
     ink = images > 0
@@ -102,7 +116,7 @@ def to_uci_digits(images, *, threshold=0.5, max_value=255.0):
     # outside the frame get no weight (background 0); the ink's box holds every
     # positive pixel, so the frame outside the crop is background already.
     rows_w, cols_w = _interp_matrix(top, s, h), _interp_matrix(left, s, w)
-    up = rows_w @ np.clip(images, 0.0, None) @ cols_w.transpose(0, 2, 1)
+    up = rows_w @ images @ cols_w.transpose(0, 2, 1)
     # 4.-5. binarise, count per 4 x 4 block
     on = up >= threshold * max_value
     m = _SIDE // _BLOCK
