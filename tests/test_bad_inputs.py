@@ -36,7 +36,10 @@ from sklearn.utils.validation import has_fit_parameter
 from skdomain import KMM, TCA, LabeledOnly, split_domains, stack_domains
 from skdomain.active import MMDQuerySelector, active_learning_curve
 from skdomain.datasets import (
+    load_auto_mpg,
+    load_cps_nsw,
     load_mnist_digits,
+    load_wages_1978_1985,
     make_domain_shift,
     make_shared_dictionary_tasks,
     to_uci_digits,
@@ -215,7 +218,7 @@ def _mutated_after_fit(est, X, y, sd):
 
 
 def _diverge(est, X, y, sd):
-    est.set_params(lr=1e6, optimizer=torch.optim.SGD)
+    est.set_params(lr=1e6, optimizer=torch.optim.SGD, max_epochs=5)
     return est.fit(X, y, sample_domain=sd), X
 
 
@@ -289,7 +292,7 @@ FIT_CASES = [
         "one-class",
         lambda e, X, y, sd: e.fit(X, np.where(y >= 0, 1, -1), sample_domain=sd),
         ValueError,
-        "one class",
+        "needs at least 2 classes among the labeled rows",
         applies=_classifiers,
     ),
     Case(
@@ -307,7 +310,7 @@ FIT_CASES = [
         "sample-weight-too-short",
         lambda e, X, y, sd: e.fit(X, y, sample_domain=sd, sample_weight=np.ones(N_ROWS - 1)),
         ValueError,
-        rf"sample_weight.*\({N_ROWS - 1},\).*\({N_ROWS},\)",
+        f"sample_weight has {N_ROWS - 1} values but X has {N_ROWS} rows",
         applies=_takes_sample_weight,
     ),
     Case(
@@ -328,7 +331,13 @@ FIT_CASES = [
         "[Nn]egative values .*sample_weight",
         applies=_takes_sample_weight,
     ),
-    Case("diverging-training", _diverge, TrainingDivergedError, r"epoch 1.*lr", applies=_nets),
+    Case(
+        "diverging-training",
+        _diverge,
+        TrainingDivergedError,
+        r"diverged at epoch \d.*lower lr",
+        applies=_nets,
+    ),
 ]
 
 PREDICT_CASES = [
@@ -427,7 +436,7 @@ def test_nets_on_extreme_magnitudes_fail_or_are_finite(est, entry):
         try:
             fitted = clone(est).fit(Xs, y, sample_domain=sd)
         except TrainingDivergedError as exc:
-            assert "scale" in str(exc)
+            assert "standardise the inputs" in str(exc)
             return
         assert np.all(np.isfinite(_output(fitted, Xs)))
 
@@ -565,7 +574,7 @@ FUNCTION_CASES = [
             X_CLS, Y_CLS, sample_domain=SD_CLS, sample_weight=np.ones(79)
         ),
         ValueError,
-        r"\(80,\)",
+        "sample_weight has 79 values but X has 80 rows",
     ),
     # model assessment
     FnCase(
@@ -721,6 +730,27 @@ FUNCTION_CASES = [
         ("load_mnist_digits",),
     ),
     FnCase(
+        "auto-mpg-unknown-target",
+        lambda: load_auto_mpg(target="mars"),
+        ValueError,
+        "'target' parameter",
+        ("load_auto_mpg",),
+    ),
+    FnCase(
+        "cps-nsw-too-many-labeled",
+        lambda: load_cps_nsw(n_target_labeled=1000),
+        ValueError,
+        "n_target_labeled=1000 exceeds the 260 rows",
+        ("load_cps_nsw",),
+    ),
+    FnCase(
+        "wages-too-many-rows",
+        lambda: load_wages_1978_1985(n_source=10**6),
+        ValueError,
+        "n_source=1000000 exceeds the 550 rows",
+        ("load_wages_1978_1985",),
+    ),
+    FnCase(
         "uci-digits-nan",
         lambda: to_uci_digits(np.full((3, 28, 28), np.nan)),
         ValueError,
@@ -736,7 +766,9 @@ FUNCTION_CASES = [
 ]
 
 #: Public functions with no bad-input case here, and why.
-NOT_COVERED = {}
+NOT_COVERED = {
+    "shift_suite": "takes no argument: a table of the suite's loaders, each of which has its cases",
+}
 
 
 @pytest.mark.parametrize("case", FUNCTION_CASES, ids=lambda c: c.name)
