@@ -624,47 +624,33 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """Keep a loss term of this batch (written to ``history`` at the epoch's end, one sync).
 
         The term is also watched: a NaN or infinite value stops the fit at the epoch's end
-        (:class:`~skdomain.exceptions.TrainingDivergedError`).
+        (:class:`~skdomain.exceptions.TrainingDivergedError`). Keeping it costs no device
+        work (a detached view); its finiteness is read from the batch values that reach the
+        host at the epoch's end anyway.
         """
         value = value.detach() if torch.is_tensor(value) else value
         self._terms.setdefault(name, []).append(value)
-        self._watch(name, value)
 
     # ------------------------------------------------------------------ divergence
     def _start_watch(self):
         """Reset the divergence watch at the start of a fit / partial_fit call."""
         self._diverged = None
-        self._finite = {}
+        self._watching = True
+        self._losses = []
         self._loss_first = None
-        self._loss_sum = None
-        self._loss_count = 0
         self._explode_warned = False
 
     def _stop_watch(self):
         """Drop the device tensors of the watch (and of an interrupted epoch's terms) after a call."""
         self._terms = {}
-        self._finite = None
-        self._loss_first = self._loss_sum = None
-        self._loss_count = 0
-
-    def _watch(self, name, value):
-        """AND the finiteness of a batch's term into the epoch's flag of ``name`` (on the device, no sync)."""
-        finite = getattr(self, "_finite", None)
-        if finite is None:  # a loss computed outside a fit
-            return
-        ok = torch.isfinite(value).all() if torch.is_tensor(value) else math.isfinite(value)
-        finite[name] = ok if name not in finite else finite[name] & ok
+        self._watching = False
+        self._losses = []
+        self._loss_first = None
 
     def _watch_loss(self, loss):
-        """Watch the total loss of a training batch and keep the epoch's sum (device tensors, no sync)."""
-        if getattr(self, "_finite", None) is None:  # a loss computed outside a fit
-            return
-        loss = loss.detach()
-        self._watch("train_loss", loss)
-        if self._loss_first is None:
-            self._loss_first = loss
-        self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
-        self._loss_count += 1
+        """Keep the total loss of a training batch (a detached view: no device work, no sync)."""
+        if getattr(self, "_watching", False):  # not for a loss computed outside a fit
+            self._losses.append(loss.detach())
 
     def _check_epoch(self, flags, first, mean):
         """Raise when a term of the epoch was not finite; warn (once per call) when the loss explodes.
@@ -856,35 +842,31 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """
         super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
         terms, self._terms = getattr(self, "_terms", {}), {}
-        flags = getattr(self, "_finite", None)
-        flags, self._finite = ({}, None) if flags is None else (dict(flags), {})
-        first, total = getattr(self, "_loss_first", None), getattr(self, "_loss_sum", None)
-        count, self._loss_sum, self._loss_count = getattr(self, "_loss_count", 0), None, 0
-        # one transfer for the epoch: the batch values of the tensor terms, the finiteness flags of
-        # the watched terms, the epoch's loss sum and (in the call's first epoch) the first batch's loss
+        losses, self._losses = getattr(self, "_losses", []), []
+        # one transfer for the epoch: the batch values of the tensor terms and the batches' total
+        # losses; the divergence watch reads their finiteness on the host, so it adds no device work
         tensor_terms = [n for n, v in terms.items() if torch.is_tensor(v[0])]
-        device_flags = [n for n, ok in flags.items() if torch.is_tensor(ok)]
-        stats = [t.float() for t in (total, first) if torch.is_tensor(t)]
         parts = [torch.stack(terms[n]).float() for n in tensor_terms]
-        if device_flags:
-            parts.append(torch.stack([flags[n] for n in device_flags]).float())
-        if stats:
-            parts.append(torch.stack(stats))
+        if losses:
+            parts.append(torch.stack(losses).float())
         host = iter(_to_host(parts))
         for name in tensor_terms:
             terms[name] = next(host)
-        if device_flags:
-            flags.update(zip(device_flags, next(host)))
-        stats = next(host) if stats else []
+        losses = next(host) if losses else []
         batches = self.history[-1]["batches"]
         for name, values in terms.items():
             for row, v in zip(batches, values):
                 row[name] = float(v)
             self.history.record(name, float(np.mean(values)))
-        mean = stats[0] / count if total is not None and count else None
-        if torch.is_tensor(first):
-            first = self._loss_first = stats[-1]  # kept on the host from now on
-        self._check_epoch({n: bool(ok) for n, ok in flags.items()}, first, mean)
+        if not getattr(self, "_watching", False):
+            return
+        flags = {name: all(math.isfinite(float(v)) for v in values) for name, values in terms.items()}
+        if losses:
+            flags["train_loss"] = all(map(math.isfinite, losses))
+            if self._loss_first is None:
+                self._loss_first = losses[0]  # the call's first batch
+        mean = math.fsum(losses) / len(losses) if losses and flags["train_loss"] else None
+        self._check_epoch(flags, self._loss_first, mean)
 
     # ------------------------------------------------------------------ prediction
     def _check_not_diverged(self):
