@@ -130,7 +130,28 @@ _COMMON_CONSTRAINTS = {
 }
 
 
+#: The parameters every loader of the suite shares after its row counts, in its docstring.
+_COMMON_PARAMS_DOC = """standardize : {"pooled", "per_domain"} or None, default="pooled"
+        ``"pooled"``: every feature centred and scaled with one mean and
+        standard deviation computed over the source and target rows together
+        (labels are never read), the preprocessing of the shift suite;
+        ``"per_domain"``: each domain with its own moments; ``None``: the raw
+        values.
+    return_target_labels : bool, default=False
+        Also return the labels with nothing masked, for evaluation.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draws (subsamples and labeled target rows). Without draws
+        the output does not depend on it."""
+
+
+def _with_common_params(loader):
+    """Put :data:`_COMMON_PARAMS_DOC` in the loader's docstring (its ``%(common_params)s``)."""
+    loader.__doc__ = loader.__doc__.replace("%(common_params)s", _COMMON_PARAMS_DOC)
+    return loader
+
+
 @validate_params(_COMMON_CONSTRAINTS, prefer_skip_nested_validation=True)
+@_with_common_params
 def load_cps_nsw(
     *,
     n_source=None,
@@ -172,17 +193,7 @@ def load_cps_nsw(
         Target rows whose label is kept (semi-supervised adaptation), drawn at
         random, stratified by class: an int is a count, a float in [0, 1] a fraction of
         the target rows.
-    standardize : {"pooled", "per_domain"} or None, default="pooled"
-        ``"pooled"``: every feature centred and scaled with one mean and
-        standard deviation computed over the source and target rows together
-        (labels are never read), the preprocessing of the shift suite;
-        ``"per_domain"``: each domain with its own moments; ``None``: the raw
-        values.
-    return_target_labels : bool, default=False
-        Also return the labels with nothing masked, for evaluation.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the draws (subsamples and labeled target rows). Without draws
-        the output does not depend on it.
+    %(common_params)s
 
     Returns
     -------
@@ -237,6 +248,7 @@ def load_cps_nsw(
 
 
 @validate_params(_COMMON_CONSTRAINTS, prefer_skip_nested_validation=True)
+@_with_common_params
 def load_wages_1978_1985(
     *,
     n_source=None,
@@ -274,17 +286,7 @@ def load_wages_1978_1985(
         Target rows whose label is kept (semi-supervised adaptation), drawn at
         random: an int is a count, a float in [0, 1] a fraction of
         the target rows.
-    standardize : {"pooled", "per_domain"} or None, default="pooled"
-        ``"pooled"``: every feature centred and scaled with one mean and
-        standard deviation computed over the source and target rows together
-        (labels are never read), the preprocessing of the shift suite;
-        ``"per_domain"``: each domain with its own moments; ``None``: the raw
-        values.
-    return_target_labels : bool, default=False
-        Also return the labels with nothing masked, for evaluation.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the draws (subsamples and labeled target rows). Without draws
-        the output does not depend on it.
+    %(common_params)s
 
     Returns
     -------
@@ -340,6 +342,7 @@ def load_wages_1978_1985(
     {"target": [StrOptions({"japan", "europe"})], **_COMMON_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
+@_with_common_params
 def load_auto_mpg(
     target="japan",
     *,
@@ -378,17 +381,7 @@ def load_auto_mpg(
         Target rows whose label is kept (semi-supervised adaptation), drawn at
         random: an int is a count, a float in [0, 1] a fraction of
         the target rows.
-    standardize : {"pooled", "per_domain"} or None, default="pooled"
-        ``"pooled"``: every feature centred and scaled with one mean and
-        standard deviation computed over the source and target rows together
-        (labels are never read), the preprocessing of the shift suite;
-        ``"per_domain"``: each domain with its own moments; ``None``: the raw
-        values.
-    return_target_labels : bool, default=False
-        Also return the labels with nothing masked, for evaluation.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the draws (subsamples and labeled target rows). Without draws
-        the output does not depend on it.
+    %(common_params)s
 
     Returns
     -------
