@@ -16,7 +16,7 @@ from .._base import (
     fit_weighted,
     task_of,
 )
-from ..metrics._density_ratio import KMM_PARAMETER_CONSTRAINTS, solve_kmm
+from ..metrics._density_ratio import KMM_PARAMETER_CONSTRAINTS, effective_sample_size, solve_kmm
 from ..metrics._kernels import resolve_gamma
 from ..utils._domains import check_domains
 
@@ -105,6 +105,11 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         cvxpy's status of the solve (``"optimal"`` when it succeeded).
     gamma_ : float or None
         The kernel coefficient used.
+    effective_sample_size_ : float
+        Kish's effective sample size of the weights,
+        :math:`(\sum_i\beta_i)^2 / \sum_i\beta_i^2`: :math:`n_s` for equal
+        weights, the number of rows that carry the weight when it concentrates
+        on a few (0 when every weight is 0).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string feature names.
@@ -216,6 +221,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         self.estimator_ = clone(base)
         fit_weighted(self.estimator_, d.X[keep], d.y[keep], sample_weight[keep])
         self.weights_ = weights
+        self.effective_sample_size_ = effective_sample_size(weights)
         self.sample_weight_ = sample_weight
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
