@@ -233,7 +233,7 @@ def kmm_weights(
     gamma=None,
     degree=3,
     coef0=1.0,
-    B=1000.0,
+    B=3.0,
     eps=None,
     n_components=1000,
     solver="CLARABEL",
@@ -273,8 +273,9 @@ def kmm_weights(
         Degree of the polynomial kernel.
     coef0 : float, default=1.0
         Independent term of the polynomial and sigmoid kernels.
-    B : float, default=1000.0
-        Upper bound :math:`B` of every weight.
+    B : float, default=3.0
+        Upper bound :math:`B` of every weight (see :class:`~skdomain.KMM`;
+        Huang et al.'s experiments used ``B=1000.0``).
     eps : float, default=None
         Tolerance :math:`\epsilon` of the sum constraint; ``None`` uses
         :math:`\epsilon = (\sqrt{n_s} - 1)/\sqrt{n_s}` (see :class:`~skdomain.KMM`).
