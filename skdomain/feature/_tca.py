@@ -206,14 +206,15 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     n_components_ : int
         The dimension :math:`m` of the embedding (``n_components``, or the number
         ``"auto"`` chose).
-    eigenvalues_ : ndarray of shape (n_components_,)
+    eigenvalues_ : ndarray of shape (m,)
         :math:`\lambda` of the kept components, in decreasing order.
     gamma_ : float or None
         The kernel coefficient used.
     X_fit_ : ndarray of shape (n_samples, n_features)
         Training rows (exact path) or landmark rows (Nyström path).
-    components_ : ndarray of shape (n_fit, n_components_)
-        Maps kernel values against ``X_fit_`` to the embedding.
+    components_ : ndarray of shape (n_fit, m)
+        Maps kernel values against ``X_fit_`` to the embedding
+        (:math:`m` = ``n_components_``).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string feature names.
@@ -392,8 +393,9 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components_)
-            The embedding :math:`k(X, X_{fit}) W`, one row per input row, in input order.
+        Z : ndarray of shape (n_samples, m)
+            The embedding :math:`k(X, X_{fit}) W`, one row per input row, in input order
+            (:math:`m` = ``n_components_``).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
@@ -414,8 +416,9 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components_)
-            The embedding :math:`k(X, X_{fit}) W`, one row per input row, in input order.
+        Z : ndarray of shape (n_samples, m)
+            The embedding :math:`k(X, X_{fit}) W`, one row per input row, in input order
+            (:math:`m` = ``n_components_``).
         """
         return self.fit(X, y, sample_domain=sample_domain).transform(X)
 

@@ -176,14 +176,14 @@ _ATTRS_DOC = r"""
     source_singular_values_ : ndarray of shape (min(n_features + 1, n_source_tasks * c),)
         Singular values of the stacked source models :math:`[W_S^1, \dots, W_S^m]`,
         in decreasing order (what ``n_atoms="auto"`` reads).
-    dictionary_ : ndarray of shape (n_features + 1, n_atoms_)
-        :math:`D`; its last row is the intercept coordinate.
-    codes_ : ndarray of shape (n_atoms_, c) or None
+    dictionary_ : ndarray of shape (n_features + 1, k)
+        :math:`D`; its last row is the intercept coordinate (:math:`k` = ``n_atoms_``).
+    codes_ : ndarray of shape (k, c) or None
         :math:`V_T`, the target's code (None when fitted without adaptation).
     source_coefs_ : ndarray of shape (n_source_tasks, n_features + 1, c)
         :math:`W_S^i`: one model per source id (in increasing id order), then the
         given ``source_models``.
-    source_codes_ : ndarray of shape (n_source_tasks, n_atoms_, c)
+    source_codes_ : ndarray of shape (n_source_tasks, k, c)
         :math:`V_S^i`.
     source_ids_ : ndarray of int
         The source ids of the data that were fitted, in the order of ``source_coefs_``.
