@@ -38,7 +38,8 @@ regression):
   budget 20 only (without labeled target rows it warns and fits its ridge model
   of the pooled source rows: no transfer). The suite's pairs have ONE source,
   so the shared dictionary has one source model to learn from: with the
-  default ``n_atoms=5`` it barely constrains the target model. Its own
+  default ``n_atoms="auto"`` it gets one atom (the source model's direction;
+  the former default ``n_atoms=5`` barely constrained the target model). Its own
   baseline, ``dictionary source only``, is the same estimator fitted on the
   same labeled rows all marked as source (its ridge model of the pooled
   labeled rows, no target task);
@@ -64,7 +65,11 @@ Run
     python benchmarks/bench_shift_suite.py --save | tee benchmarks/results/bench_shift_suite.log
 
 ``--save`` writes every per-seed score and time to
-``benchmarks/results/bench_shift_suite[_quick].json``. Timings are wall clock
+``benchmarks/results/bench_shift_suite[_quick].json``, or to
+``benchmarks/results/<NAME>[_quick].json`` with ``--name NAME``: a run of a few
+``--methods`` or ``--pairs`` should be saved under a name of its own, since the
+file holds only the rows of the run that wrote it (e.g. ``--methods
+KMM,TCA,dictionary --name bench_shift_suite_shallow``). Timings are wall clock
 on whatever the machine is doing (the load average is printed at start and
 end); BLAS and torch run on one thread.
 """
@@ -212,6 +217,8 @@ def run_pair(name, pair, methods, seeds, quick):
                 rec["fit_s"].append(fit_s)
                 if metric == "balanced_accuracy":
                     rec["accuracy"].append(float(got["accuracy"]))
+                if method == "KMM":  # the weights' effective sample size, a share of the source rows
+                    rec.setdefault("ess", []).append(model.effective_sample_size_ / (sd >= 0).sum())
             print(f"  {name} seed {seed} budget {budget} done", flush=True)
     rows = []
     for (method, budget), rec in records.items():
@@ -279,6 +286,12 @@ def main():
         "--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}"
     )
     parser.add_argument("--save", action="store_true", help="write the rows to benchmarks/results/")
+    parser.add_argument(
+        "--name",
+        default="bench_shift_suite",
+        help="file name (no extension) under benchmarks/results/ for --save; use another one for a "
+        "run of a few methods or pairs, so that the full run's file is kept",
+    )
     args = parser.parse_args()
     pairs, methods = args.pairs.split(","), args.methods.split(",")
     for p in pairs:
@@ -309,14 +322,12 @@ def main():
         print(f"  {name}: {time.perf_counter() - t0:.0f} s", flush=True)
         rows.extend(pair_rows)
         if args.save:
-            save_json("bench_shift_suite", {"args": vars(args), "rows": rows}, quick=args.quick)
+            save_json(args.name, {"args": vars(args), "rows": rows}, quick=args.quick)
     for name in pairs:
         print_pair([r for r in rows if r["pair"] == name])
     total = print_total(t_start)
     if args.save:
-        path = save_json(
-            "bench_shift_suite", {"args": vars(args), "total_s": total, "rows": rows}, quick=args.quick
-        )
+        path = save_json(args.name, {"args": vars(args), "total_s": total, "rows": rows}, quick=args.quick)
         print(f"wrote {path}")
 
 

@@ -158,20 +158,20 @@ ESTIMATORS = {
         params=[dict(estimator=LogisticRegression(), B=10.0), dict(estimator=Ridge(), B=10.0)],
         xfail=_CLASSIFIER,
     ),
-    TCA: Entry(params=[dict(n_components=2)]),
+    TCA: Entry(params=[dict(n_components=2), dict()]),  # dict(): n_components="auto" on tiny data
     LabeledOnly: Entry(
         params=[dict(estimator=LogisticRegression()), dict(estimator=Ridge())],
         xfail=_CLASSIFIER,
         adapts=False,
     ),
     DictionaryTransferClassifier: Entry(
-        params=[dict(n_atoms=2)],
+        params=[dict(n_atoms=2), dict()],  # dict(): n_atoms="auto"
         xfail=_CLASSIFIER,
         pools_source_ids=False,
         learns_from_target_labels=True,
     ),
     DictionaryTransferRegressor: Entry(
-        params=[dict(n_atoms=2)], pools_source_ids=False, learns_from_target_labels=True
+        params=[dict(n_atoms=2), dict()], pools_source_ids=False, learns_from_target_labels=True
     ),
     DANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
     GatedDANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),

@@ -70,8 +70,8 @@ def active_learning_curve(
     ``selector.batch_size`` pool rows by ``strategy`` and reveals their labels from
     ``oracle_y``; a last evaluation follows the last round. Every strategy uses
     the same transfer model (``selector.transfer_estimator``, by default
-    ``KMM(clone(selector.estimator))``, seeded like the selector) and the same batch size, so the curves
-    compare only the choice of rows:
+    ``KMM(clone(selector.estimator), B=1000.0)``, seeded like the selector) and the same batch
+    size, so the curves compare only the choice of rows:
 
     * ``"mmd"``: :class:`MMDQuerySelector` (a clone of ``selector``: disagreement
       :math:`d_i` plus the MMD term, :math:`\lambda = 0` at a cold start);

@@ -1,5 +1,6 @@
 """Kernels, the shared bandwidth rule, and discrepancies between samples."""
 
+from ._density_ratio import effective_sample_size
 from ._discrepancy import mk_mmd, mmd, proxy_a_distance
 from ._kernels import (
     kernel_matrix,
@@ -23,6 +24,7 @@ __all__ = [
     "PredictionEntropyScorer",
     "ReverseValidationScorer",
     "SupervisedTargetScorer",
+    "effective_sample_size",
     "kernel_matrix",
     "median_heuristic_gamma",
     "median_sq_distance",

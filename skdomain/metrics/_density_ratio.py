@@ -33,7 +33,7 @@ from ._kernels import (
     resolve_gamma,
 )
 
-__all__ = ["kmm_objective", "kmm_weights"]
+__all__ = ["effective_sample_size", "kmm_objective", "kmm_weights"]
 
 #: Constraints of the parameters of the KMM program (KMM's, but its ``estimator``).
 KMM_PARAMETER_CONSTRAINTS = {
@@ -233,7 +233,7 @@ def kmm_weights(
     gamma=None,
     degree=3,
     coef0=1.0,
-    B=1000.0,
+    B=3.0,
     eps=None,
     n_components=1000,
     solver="CLARABEL",
@@ -273,8 +273,9 @@ def kmm_weights(
         Degree of the polynomial kernel.
     coef0 : float, default=1.0
         Independent term of the polynomial and sigmoid kernels.
-    B : float, default=1000.0
-        Upper bound :math:`B` of every weight.
+    B : float, default=3.0
+        Upper bound :math:`B` of every weight (see :class:`~skdomain.KMM`;
+        Huang et al.'s experiments used ``B=1000.0``).
     eps : float, default=None
         Tolerance :math:`\epsilon` of the sum constraint; ``None`` uses
         :math:`\epsilon = (\sqrt{n_s} - 1)/\sqrt{n_s}` (see :class:`~skdomain.KMM`).
@@ -343,6 +344,47 @@ def kmm_weights(
         random_state=random_state,
         stacklevel=4,
     ).weights
+
+
+@validate_params({"weights": ["array-like"]}, prefer_skip_nested_validation=True)
+def effective_sample_size(weights):
+    r"""Kish's effective sample size of importance weights, :math:`(\sum_i w_i)^2 / \sum_i w_i^2`.
+
+    :math:`n` for :math:`n` equal weights, :math:`k` for :math:`k` equal weights
+    and the rest 0: roughly, the number of rows that carry the weight. A
+    weighted fit learns from about this many rows, so a small value (the weights
+    concentrate on a few rows) means a noisier fit; whether that costs accuracy
+    on the target depends on the shift (see the user guide's KMM page).
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_samples,)
+        Non-negative weights, e.g. :math:`\beta` of :func:`kmm_weights`.
+
+    Returns
+    -------
+    ess : float
+        The effective sample size, between 1 and ``n_samples`` (0 when every
+        weight is 0).
+
+    Raises
+    ------
+    ValueError
+        When a weight is negative, NaN or infinite.
+
+    Examples
+    --------
+    >>> from skdomain.metrics import effective_sample_size
+    >>> float(effective_sample_size([1.0, 1.0, 1.0, 1.0]))
+    4.0
+    >>> float(effective_sample_size([4.0, 0.0, 0.0, 0.0]))
+    1.0
+    """
+    w = check_array(weights, dtype=np.float64, ensure_2d=False, input_name="weights")
+    if w.ndim != 1 or (w.size and w.min() < 0):
+        raise ValueError("effective_sample_size needs a 1-D array of non-negative weights.")
+    square = float(np.sum(w**2))
+    return float(np.sum(w) ** 2 / square) if square > 0 else 0.0
 
 
 def _density_ratio(Xs, Xt, domain_classifier):

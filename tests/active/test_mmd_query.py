@@ -210,7 +210,7 @@ def test_scores_are_l1_probability_gaps():
     sel = MMDQuerySelector(batch_size=3).fit(X, y, sample_domain=sd)
     tl = (sd < 0) & (y != -1)
     base = LogisticRegression(max_iter=1000).fit(X[tl], y[tl])
-    transfer = KMM(LogisticRegression(max_iter=1000)).fit(X, y, sample_domain=sd)
+    transfer = KMM(LogisticRegression(max_iter=1000), B=1000.0).fit(X, y, sample_domain=sd)
     Xu = X[sel.pool_indices_]
     expected = np.abs(base.predict_proba(Xu) - transfer.predict_proba(Xu)).sum(axis=1)
     np.testing.assert_allclose(sel.scores_, expected, rtol=1e-6, atol=1e-9)
@@ -223,7 +223,7 @@ def test_regression_scores_are_absolute_prediction_gaps():
     sel = MMDQuerySelector(Ridge(), batch_size=4).fit(X, y, sample_domain=sd)
     tl = (sd < 0) & ~np.isnan(y)
     base = Ridge().fit(X[tl], y[tl])
-    transfer = KMM(Ridge()).fit(X, y, sample_domain=sd)
+    transfer = KMM(Ridge(), B=1000.0).fit(X, y, sample_domain=sd)
     Xu = X[sel.pool_indices_]
     np.testing.assert_allclose(sel.scores_, np.abs(base.predict(Xu) - transfer.predict(Xu)), rtol=1e-6)
     assert set(sel.query_indices_) <= set(_pool(y, sd, "regression"))

@@ -214,3 +214,35 @@ def test_transform_whose_kernel_overflows_is_an_error():
     tca = TCA(n_components=2, kernel="poly", degree=3).fit(X, y, sample_domain=sd)
     with pytest.raises(ValueError, match="kernel 'poly' gave non-finite values.*the rows to transform"):
         tca.transform(X[:3] * 1e120)
+
+
+@pytest.mark.parametrize("n_landmarks", [None, 120], ids=["exact", "nystroem"])
+@pytest.mark.parametrize("kernel", ["linear", "rbf"])
+def test_auto_components_stop_at_the_numerical_rank(kernel, n_landmarks):
+    # "auto" asks for 100 components; 120 rows of 2 features have rank 2 (linear) and 69 (rbf, as
+    # in the test above): "auto" keeps them instead of raising the rank error, then drops those
+    # whose eigenvalue is below 1e-8 of the largest (measured: rbf keeps 31 of the 69).
+    X, y, sd, _ = _data()
+    params = {"gamma": median_heuristic_gamma(X)} if kernel == "rbf" else {}
+    rank = _reference_rank(kernel_matrix(X, kernel=kernel, **params))
+    tca = TCA(kernel=kernel, n_landmarks=n_landmarks, random_state=0).fit(X, y, sample_domain=sd)
+    fixed = TCA(n_components=rank, kernel=kernel, n_landmarks=n_landmarks, random_state=0)
+    Z = fixed.fit_transform(X, y, sample_domain=sd)
+    m = int(np.sum(fixed.eigenvalues_ > 1e-8 * fixed.eigenvalues_[0]))
+    assert tca.n_components_ == m and (m == rank if kernel == "linear" else 10 < m < rank)
+    assert tca.transform(X).shape == (120, m)
+    assert tca.get_feature_names_out().shape == (m,)
+    np.testing.assert_allclose(tca.eigenvalues_, fixed.eigenvalues_[:m], rtol=1e-6)
+    lead = min(m, 10)  # the leading components, well separated, agree up to round-off
+    np.testing.assert_allclose(tca.transform(X)[:, :lead], Z[:, :lead], rtol=1e-5, atol=1e-8)
+
+
+def test_auto_components_are_100_when_the_data_allow():
+    X, y, sd, _ = _data(150, 150)
+    tca = TCA(random_state=0).fit(X[:, :2], y, sample_domain=sd)  # 2 features: rank well below 100
+    assert tca.n_components_ < 100
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 20))
+    sd = np.r_[np.zeros(150, int), -np.ones(150, int)]
+    tca = TCA(random_state=0).fit(X, sample_domain=sd)
+    assert tca.n_components_ == 100 and tca.transform(X[:5]).shape == (5, 100)

@@ -356,3 +356,33 @@ def test_kmm_objective_validates_its_inputs():
     assert kmm_objective(beta, Xs, Xt, gamma=0.5) == pytest.approx(
         0.5 * beta @ K @ beta - kappa @ beta, rel=1e-12
     )
+
+
+def test_effective_sample_size_of_the_weights():
+    from skdomain.metrics import effective_sample_size
+
+    assert effective_sample_size(np.ones(7)) == pytest.approx(7.0)
+    assert effective_sample_size(np.r_[np.full(3, 2.5), np.zeros(5)]) == pytest.approx(3.0)
+    assert effective_sample_size(np.zeros(4)) == 0.0
+    w = np.random.default_rng(0).exponential(size=50)
+    assert effective_sample_size(w) == pytest.approx(w.sum() ** 2 / (w**2).sum())  # Kish's formula
+    with pytest.raises(ValueError, match="non-negative"):
+        effective_sample_size([1.0, -1.0])
+    X, y, sd, _ = _data()
+    for B in (3.0, 1000.0):
+        kmm = KMM(B=B, n_components=None).fit(X, y, sample_domain=sd)
+        w = kmm.weights_
+        assert kmm.effective_sample_size_ == pytest.approx(w.sum() ** 2 / (w**2).sum())
+        # every beta_i <= B: the effective sample size is at least sum(beta) / B
+        assert kmm.effective_sample_size_ >= w.sum() / B * (1 - 1e-6)
+
+
+def test_default_bound_is_3_and_huang_et_al_is_reachable():
+    assert KMM().B == 3.0
+    X, y, sd, _ = _data()
+    src = sd >= 0
+    default = kmm_weights(X[src], X[~src])
+    np.testing.assert_allclose(default, KMM().fit(X, y, sample_domain=sd).weights_, atol=1e-6)
+    assert default.max() <= 3.0 + 1e-6
+    paper = KMM(B=1000.0).fit(X, y, sample_domain=sd)  # Huang et al.'s B, eps=(sqrt(n)-1)/sqrt(n)
+    assert paper.weights_.max() > 3.0  # the paper's bound does not bind where 3 does
