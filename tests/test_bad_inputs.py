@@ -57,6 +57,7 @@ from skdomain.deep import (
 from skdomain.exceptions import TrainingDivergedError
 from skdomain.instance import kmm_objective, kmm_weights
 from skdomain.metrics import (
+    effective_sample_size,
     kernel_matrix,
     median_heuristic_gamma,
     median_sq_distance,
@@ -538,6 +539,19 @@ FUNCTION_CASES = [
         ValueError,
         "classifier",
         ("proxy_a_distance",),
+    ),
+    FnCase(
+        "effective-sample-size-negative-weights",
+        lambda: effective_sample_size(np.array([1.0, -1.0])),
+        ValueError,
+        "non-negative weights",
+        ("effective_sample_size",),
+    ),
+    FnCase(
+        "effective-sample-size-nan-weights",
+        lambda: effective_sample_size(np.array([1.0, np.nan])),
+        ValueError,
+        "NaN",
     ),
     FnCase(
         "nystroem-zero-components",
