@@ -269,3 +269,25 @@ def plain_learner(estimator):
         steps.append((name, plain_learner(last)))
         return Pipeline([(n, clone(s)) for n, s in steps])
     return clone(estimator)
+
+
+def _is_domain_aware(estimator):
+    """Whether ``estimator`` (or a step of it, for a Pipeline) takes ``sample_domain``."""
+    if isinstance(estimator, Pipeline):
+        return any(isinstance(step, DomainRequestMixin) for _, step in estimator.steps)
+    return isinstance(estimator, DomainRequestMixin)
+
+
+def _domain_fit_params(estimator, sample_domain):
+    """How ``sample_domain`` reaches ``estimator.fit`` with routing on or off ({} if never)."""
+    if not _is_domain_aware(estimator):
+        return {}
+    if routing_on():
+        return {"sample_domain": sample_domain}
+    if isinstance(estimator, Pipeline):
+        return {
+            f"{name}__sample_domain": sample_domain
+            for name, step in estimator.steps
+            if isinstance(step, DomainRequestMixin)
+        }
+    return {"sample_domain": sample_domain}

@@ -97,7 +97,7 @@ def _lr():
 
 
 def _domain_fit(model, ctx):
-    from .metrics._ntg import _domain_fit_params
+    from ._base import _domain_fit_params
 
     return model.fit(ctx.X, ctx.y, **_domain_fit_params(model, ctx.sd))
 
