@@ -441,7 +441,8 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
     def _decide(self, arms):
         best = self._best_baseline(arms)
         if best is None:
-            raise RuntimeError("every baseline failed; see the errors above")  # pragma: no cover
+            errors = "; ".join(f"{a.name}: {a.error}" for a in arms if a.kind != "candidate")
+            raise RuntimeError(f"every baseline failed, so there is nothing safe to fall back on ({errors}).")
         preds = getattr(self, "_target_preds", {})
         for arm in arms:
             s = {"kind": arm.kind, "risk": None, "risk_se": None, "gain": None, "gain_se": None}
