@@ -234,6 +234,7 @@ def plain_learner(estimator):
 
     * a meta-estimator of skdomain (:class:`~skdomain.KMM`,
       :class:`~skdomain.LabeledOnly`): its inner ``estimator``;
+    * :class:`~skdomain.model_selection.SafeTransfer`: the learner of its baselines;
     * a :class:`~sklearn.pipeline.Pipeline`: the same steps without skdomain's
       domain-adaptation transformers (e.g. :class:`~skdomain.TCA`), the last step
       mapped by these rules;
@@ -257,6 +258,8 @@ def plain_learner(estimator):
     >>> plain_learner(KMM(LogisticRegression(C=0.5)))
     LogisticRegression(C=0.5)
     """
+    if hasattr(estimator, "_plain_learner"):  # the guard: the learner of its baselines
+        return clone(estimator._plain_learner())
     if isinstance(estimator, DelegateMixin):
         return clone(default_estimator(estimator.estimator))
     if isinstance(estimator, Pipeline):

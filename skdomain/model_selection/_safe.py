@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -43,7 +43,9 @@ def source_only_learner(estimator):
 
 
 def _seed(estimator, seed):
-    keys = [k for k in estimator.get_params(deep=True) if k.split("__")[-1] == "random_state"]
+    """Seed every ``random_state`` the caller left at ``None`` (the others are kept)."""
+    params = estimator.get_params(deep=True)
+    keys = [k for k, v in params.items() if k.split("__")[-1] == "random_state" and v is None]
     return estimator.set_params(**dict.fromkeys(keys, seed)) if keys else estimator
 
 
@@ -194,7 +196,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
 
     Examples
     --------
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.linear_model import LogisticRegression, Ridge
     >>> from skdomain import KMM
     >>> from skdomain.datasets import make_domain_shift
     >>> from skdomain.model_selection import SafeTransfer
@@ -241,7 +243,13 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             learner, is_net = source_only_learner(est)
             if not is_net:
                 return learner
-        return LogisticRegression(max_iter=1000) if is_classifier(self._checked_candidates()[0][1]) else None
+        return (
+            LogisticRegression(max_iter=1000) if is_classifier(self._checked_candidates()[0][1]) else Ridge()
+        )
+
+    def _plain_learner(self):
+        """Return the learner of ``source only`` and ``target only`` (read by ``plain_learner``)."""
+        return self._learner()
 
     def _checked_candidates(self):
         cands = self.candidates
@@ -272,10 +280,6 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
     def _arms(self, task, classes_ok_for_target_only):
         cands = self._checked_candidates()
         learner = self._learner()
-        if learner is None:  # nets only, regression: a Ridge
-            from sklearn.linear_model import Ridge
-
-            learner = Ridge()
         arms = [_Arm("source only", learner, "baseline", False)]
         nets = [(n, e) for n, e in cands if source_only_learner(e)[1]]
         for name, est in nets:
