@@ -55,6 +55,20 @@ def _row_loss(pred, y, task):
     return (np.asarray(pred) != np.asarray(y)).astype(float)
 
 
+def _out_of_fold(arms, n, rows, weights):
+    """Set each arm's mean out-of-fold loss on ``rows`` (None for a skipped arm) and their weights."""
+    for arm in arms:
+        if arm.error is not None:
+            arm.row_loss = None
+            continue
+        total, count = np.zeros(n), np.zeros(n)
+        for loss, held in arm.losses:
+            np.add.at(total, held, loss)
+            np.add.at(count, held, 1)
+        arm.row_loss = total[rows] / count[rows]
+        arm.weights = weights
+
+
 class _Arm:
     """One candidate or baseline: how it is fitted, and what the folds measured."""
 
@@ -395,17 +409,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 seed = int(rng.randint(np.iinfo(np.int32).max))
                 self._run_fold(arms, X, y_fit, sd, all_rows, X[held], y[held], held, task, seed, X[sd < 0])
         # per labeled target row: its mean out-of-fold loss, one paired value per row
-        for arm in arms:
-            if arm.error is not None:
-                arm.row_loss = None
-                continue
-            total = np.zeros(len(y))
-            count = np.zeros(len(y))
-            for loss, held in arm.losses:
-                np.add.at(total, held, loss)
-                np.add.at(count, held, 1)
-            arm.row_loss = total[rows] / count[rows]
-            arm.weights = np.ones(len(rows))
+        _out_of_fold(arms, len(y), rows, np.ones(len(rows)))
 
     def _cv_source(self, arms, X, y, sd, labeled, task, rng):
         src = np.flatnonzero((sd >= 0) & labeled)
@@ -429,17 +433,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 for name, p in preds.items():
                     disagreement[name].append(p)
         self._target_preds = disagreement
-        for arm in arms:
-            if arm.error is not None:
-                arm.row_loss = None
-                continue
-            total = np.zeros(len(y))
-            count = np.zeros(len(y))
-            for loss, held in arm.losses:
-                np.add.at(total, held, loss)
-                np.add.at(count, held, 1)
-            arm.row_loss = total[src] / count[src]
-            arm.weights = w_all[src]
+        _out_of_fold(arms, len(y), src, w_all[src])
 
     def _gain(self, arm, ref):
         """Estimated gain of ``arm`` over ``ref`` (weighted mean of paired row gains) and its SE."""

@@ -153,3 +153,13 @@ def test_gridsearch_and_cross_val_score(blobs, routing):
         assert search.best_estimator_.selected_ in ("kmm", "source only")
         pipe = make_pipeline(clone(guard)).fit(X, y, **({"sample_domain": sd} if routing else {}))
         assert pipe.predict(X).shape == (len(X),)
+
+
+def test_a_deep_candidate_gets_its_net_without_adaptation_as_baseline(blobs):
+    X, y, sd = blobs
+    net = DANNClassifier(max_epochs=3, batch_size=64, module__hidden_units=(16,), random_state=0)
+    guard = SafeTransfer([("dann", net)], n_splits=2, n_repeats=1, random_state=0)
+    guard.fit(X.astype(np.float32), y, sample_domain=sd)
+    assert set(guard.risk_estimates_) == {"source only", "net source only", "dann"}
+    assert guard.risk_estimates_["net source only"]["kind"] == "baseline"
+    assert guard.predict(X[:5]).shape == (5,)
