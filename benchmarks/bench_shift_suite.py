@@ -52,6 +52,14 @@ regression):
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
   would pass them.
 
+* ``guard``: ``SafeTransfer([("KMM", KMM(...)), ("TCA", make_pipeline(TCA(...),
+  LabeledOnly(learner)))], random_state=seed)`` at its defaults (5-fold x 2
+  repeats; its baselines source only and, with 20 labels, target only). Its
+  row also gives Δ against the best baseline (source only or target only,
+  whichever has the higher mean on the pair and budget), the best candidate
+  and how often each model was picked. ``--methods guard --name
+  bench_shift_suite_guard --save`` keeps these runs apart from the others.
+
 Reported per pair, method and budget: the score mean +- std over the seeds, the
 paired per-seed difference to the method's baseline (``Δ = method - baseline``,
 mean +- std; ``target only`` is compared with ``source only``), the number of
@@ -101,6 +109,7 @@ from skdomain import (
     DictionaryTransferRegressor,
     DomainWarning,
     LabeledOnly,
+    SafeTransfer,
 )
 from skdomain.datasets import shift_suite
 
@@ -124,7 +133,10 @@ METHODS = {
     "net source only": (None, False),
     "DANN": ("net source only", False),
     "DAN": ("net source only", False),
+    "guard": ("source only", False),
 }
+#: the guard's candidates (its baselines: source only, and target only with 20 labels)
+GUARD_CANDIDATES = ("KMM", "TCA")
 
 
 def learner(task):
@@ -145,6 +157,12 @@ def fit_method(name, task, X, y, sd, seed):
     if name == "TCA":
         pipe = make_pipeline(TCA(random_state=seed), LabeledOnly(learner(task)))
         return pipe.fit(X, y, tca__sample_domain=sd)
+    if name == "guard":
+        candidates = [
+            ("KMM", KMM(learner(task), random_state=seed)),
+            ("TCA", make_pipeline(TCA(random_state=seed), LabeledOnly(learner(task)))),
+        ]
+        return SafeTransfer(candidates, random_state=seed).fit(X, y, sample_domain=sd)
     dictionary = DictionaryTransferClassifier if clf else DictionaryTransferRegressor
     if name == "dictionary":
         return dictionary(random_state=seed).fit(X, y, sample_domain=sd)
@@ -213,6 +231,8 @@ def run_pair(name, pair, methods, seeds, quick):
                 fit_s = time.perf_counter() - t0
                 got = scores(task, metric, y_true[scored], model.predict(X[scored]))
                 rec = records.setdefault((method, budget), {"score": [], "fit_s": [], "accuracy": []})
+                if method == "guard":
+                    rec.setdefault("selected", []).append(model.selected_)
                 rec["score"].append(float(got[metric]))
                 rec["fit_s"].append(fit_s)
                 if metric == "balanced_accuracy":
@@ -244,6 +264,24 @@ def run_pair(name, pair, methods, seeds, quick):
             row["delta_mean"], row["delta_std"] = float(d.mean()), float(d.std())
             row["wins"] = f"{int((d > 0).sum())}/{d.size}"
         rows.append(row)
+    for row in rows:
+        if row["method"] != "guard":
+            continue
+        # the guard against the best baseline and the best candidate (by mean, same budget)
+        means = {r["method"]: r for r in rows if r["budget"] == row["budget"]}
+        best_base = max(
+            (m for m in ("source only", "target only") if m in means), key=lambda m: means[m]["mean"]
+        )
+        d = np.array(row["score"]) - np.array(means[best_base]["score"])
+        row["best_baseline"], row["delta_best_mean"], row["delta_best_std"] = (
+            best_base,
+            float(d.mean()),
+            float(d.std()),
+        )
+        cands = [m for m in GUARD_CANDIDATES if m in means]
+        if cands:
+            best_cand = max(cands, key=lambda m: means[m]["mean"])
+            row["best_candidate"], row["best_candidate_mean"] = best_cand, means[best_cand]["mean"]
     order = list(METHODS)
     rows.sort(key=lambda r: (r["budget"], order.index(r["method"])))
     return rows
@@ -274,6 +312,14 @@ def print_pair(rows):
     for r in rows:
         for k in ("score_s", "delta_s", "vs"):
             r.pop(k)
+    for r in rows:
+        if r["method"] == "guard":
+            picks = {p: r["selected"].count(p) for p in dict.fromkeys(r["selected"])}
+            print(
+                f"  guard, {r['budget']} labels: {r['mean']:.3f}; best baseline {r['best_baseline']} "
+                f"Δ {r['delta_best_mean']:+.3f} ± {r['delta_best_std']:.3f}; best candidate "
+                f"{r.get('best_candidate')} {r.get('best_candidate_mean', float('nan')):.3f}; picks {picks}"
+            )
 
 
 def main():
@@ -300,7 +346,9 @@ def main():
     for m in methods:
         if m not in METHODS:
             parser.error(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
-    # a method is compared with its baseline: run the baseline too
+    # a method is compared with its baseline: run the baseline too (the guard: its candidates too)
+    if "guard" in methods:
+        methods += ["target only", *GUARD_CANDIDATES]
     methods = [m for m in METHODS if m in methods or any(METHODS[x][0] == m for x in methods)]
     seeds = list(range(args.seeds if args.seeds is not None else (2 if args.quick else 10)))
     warnings.filterwarnings("ignore", category=ConvergenceWarning)

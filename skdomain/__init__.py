@@ -12,6 +12,7 @@ from .deep import (
 )
 from .feature import TCA
 from .instance import KMM
+from .model_selection import SafeTransfer
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
 from .utils import DomainWarning, split_domains, stack_domains
 
@@ -30,6 +31,7 @@ __all__ = [
     "DistillationClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
+    "SafeTransfer",
     "DomainWarning",
     "stack_domains",
     "split_domains",

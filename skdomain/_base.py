@@ -234,6 +234,7 @@ def plain_learner(estimator):
 
     * a meta-estimator of skdomain (:class:`~skdomain.KMM`,
       :class:`~skdomain.LabeledOnly`): its inner ``estimator``;
+    * :class:`~skdomain.model_selection.SafeTransfer`: the learner of its baselines;
     * a :class:`~sklearn.pipeline.Pipeline`: the same steps without skdomain's
       domain-adaptation transformers (e.g. :class:`~skdomain.TCA`), the last step
       mapped by these rules;
@@ -257,6 +258,8 @@ def plain_learner(estimator):
     >>> plain_learner(KMM(LogisticRegression(C=0.5)))
     LogisticRegression(C=0.5)
     """
+    if hasattr(estimator, "_plain_learner"):  # the guard: the learner of its baselines
+        return clone(estimator._plain_learner())
     if isinstance(estimator, DelegateMixin):
         return clone(default_estimator(estimator.estimator))
     if isinstance(estimator, Pipeline):
@@ -269,3 +272,25 @@ def plain_learner(estimator):
         steps.append((name, plain_learner(last)))
         return Pipeline([(n, clone(s)) for n, s in steps])
     return clone(estimator)
+
+
+def _is_domain_aware(estimator):
+    """Whether ``estimator`` (or a step of it, for a Pipeline) takes ``sample_domain``."""
+    if isinstance(estimator, Pipeline):
+        return any(isinstance(step, DomainRequestMixin) for _, step in estimator.steps)
+    return isinstance(estimator, DomainRequestMixin)
+
+
+def _domain_fit_params(estimator, sample_domain):
+    """How ``sample_domain`` reaches ``estimator.fit`` with routing on or off ({} if never)."""
+    if not _is_domain_aware(estimator):
+        return {}
+    if routing_on():
+        return {"sample_domain": sample_domain}
+    if isinstance(estimator, Pipeline):
+        return {
+            f"{name}__sample_domain": sample_domain
+            for name, step in estimator.steps
+            if isinstance(step, DomainRequestMixin)
+        }
+    return {"sample_domain": sample_domain}

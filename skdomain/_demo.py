@@ -38,6 +38,7 @@ class Context:
     seed: int
     device: str
     epochs: int
+    quick: bool = False
 
     @property
     def test(self):
@@ -97,7 +98,7 @@ def _lr():
 
 
 def _domain_fit(model, ctx):
-    from .metrics._ntg import _domain_fit_params
+    from ._base import _domain_fit_params
 
     return model.fit(ctx.X, ctx.y, **_domain_fit_params(model, ctx.sd))
 
@@ -143,6 +144,7 @@ def methods():
         DictionaryTransferClassifier,
         GatedDANNClassifier,
         LabeledOnly,
+        SafeTransfer,
     )
     from .deep import DANClassifier, DistillationClassifier
 
@@ -152,6 +154,24 @@ def methods():
     def target_only(ctx):
         tl = ctx.target_labeled
         return _lr().fit(ctx.X[tl], ctx.y[tl])
+
+    def guard(ctx):
+        # the guard over four adapters, 3 folds x 1 repeat (4 fits of each); --quick: over DAN
+        # alone, 2 folds (3 fits of DAN and of its mu=0 baseline), to stay within a minute
+        tca = make_pipeline(StandardScaler(), TCA(n_components=30, random_state=ctx.seed), LabeledOnly(_lr()))
+        if ctx.quick:
+            candidates = [("DAN", _net(DANClassifier, ctx))]
+        else:
+            candidates = [
+                ("KMM", _kmm(ctx)),
+                ("TCA", tca),
+                ("DANN", _net(DANNClassifier, ctx)),
+                ("DAN", _net(DANClassifier, ctx)),
+            ]
+        model = SafeTransfer(
+            candidates, baseline=_lr(), n_splits=2 if ctx.quick else 3, n_repeats=1, random_state=ctx.seed
+        )
+        return _domain_fit(model, ctx)
 
     def distill(ctx):
         teacher = FrozenEstimator(_domain_fit(_kmm(ctx), ctx))
@@ -184,6 +204,7 @@ def methods():
         Method("DANN (MLP)", lambda ctx: _domain_fit(_net(DANNClassifier, ctx), ctx)),
         Method("DANN + gate (MLP)", lambda ctx: _domain_fit(_net(GatedDANNClassifier, ctx), ctx)),
         Method("DAN (MLP)", lambda ctx: _domain_fit(_net(DANClassifier, ctx), ctx)),
+        Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),
         Method(
             "MMD query + KMM",
@@ -276,7 +297,7 @@ def run(
 
 def _run(quick, seed, n_target_labeled, device, figure, out, progress, threads):
     X, y, sd, y_true, data_name = load_data(quick, seed, n_target_labeled, out)
-    ctx = Context(X, y, sd, y_true, seed, device, epochs=8 if quick else 30)
+    ctx = Context(X, y, sd, y_true, seed, device, epochs=8 if quick else 30, quick=quick)
     print(
         f"skdomain demo: {data_name}; {ctx.target_labeled.sum()} labeled target rows; accuracy on "
         f"the {ctx.test.sum()} unlabeled target rows; seed {seed}, deep rows on {device}, "
@@ -296,13 +317,17 @@ def _run(quick, seed, n_target_labeled, device, figure, out, progress, threads):
             fit_time = time.perf_counter() - t0
             acc = model if m.kind == "active" else _accuracy(model, ctx)
             ntg = (1.0 - acc) - _plain_error(model, ctx) if m.kind == "transfer" else np.nan
+        note = m.note.format(
+            selected=getattr(model, "selected_", ""),
+            candidates=", ".join(n for n, _ in getattr(model, "candidates", [])),
+        )
         rows.append(
             {
                 "method": m.name,
                 "target_accuracy": acc,
                 "ntg": ntg,
                 "fit_time_s": fit_time,
-                "note": m.note,
+                "note": note,
                 "kind": m.kind,
             }
         )

@@ -37,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdomain import KMM, TCA, LabeledOnly
+from skdomain import KMM, TCA, LabeledOnly, SafeTransfer
 from skdomain.active import MMDQuerySelector
 from skdomain.deep import (
     DANClassifier,
@@ -180,6 +180,19 @@ ESTIMATORS = {
     DANRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
     DistillationClassifier: Entry(
         params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
+    ),
+    SafeTransfer: Entry(
+        params=[
+            dict(candidates=[("kmm", KMM(LogisticRegression(), B=10.0))], n_splits=2, n_repeats=1),
+            dict(
+                candidates=[("tca", make_pipeline(TCA(n_components=2), LabeledOnly(Ridge())))],
+                n_splits=2,
+                n_repeats=1,
+            ),
+        ],
+        xfail=_CLASSIFIER,
+        # the folds are drawn over the rows in the order given: shuffled rows, other folds
+        fit_is_order_invariant=False,
     ),
     MMDQuerySelector: Entry(
         params=[dict(batch_size=1)],

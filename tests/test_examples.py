@@ -35,5 +35,6 @@ def test_examples_exist():
         "plot_negative_transfer.py",  # the NTG heatmap (epsilon x L%)
         "plot_dictionary_transfer.py",
         "plot_mnist_digits.py",
+        "plot_safe_transfer.py",  # the guard's choice vs every model it weighed
     }
     assert {p.name for p in EXAMPLES} >= expected

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .._base import DomainRequestMixin, default_estimator, task_of
+from .._base import DomainRequestMixin, _domain_fit_params, _is_domain_aware, default_estimator, task_of
 from ..instance import KMM
 from ..metrics._kernels import (
     KERNEL_PARAMETER_CONSTRAINTS,
@@ -19,7 +19,6 @@ from ..metrics._kernels import (
     nystroem_factor,
     resolve_gamma,
 )
-from ..metrics._ntg import _domain_fit_params, _is_domain_aware
 from ..utils._cvx import SOLVER_PARAMETER_CONSTRAINTS, check_solver, other_solvers, solve
 from ..utils._domains import DomainWarning, check_domains, check_labeled_classes
 from ..utils._linalg import eigh

@@ -3,35 +3,12 @@
 import numpy as np
 from sklearn.base import clone, is_regressor
 from sklearn.metrics import accuracy_score, mean_squared_error
-from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
 
-from .._base import DomainRequestMixin, plain_learner, routing_on
+from .._base import _domain_fit_params, plain_learner
 from ..utils._domains import check_domains, labeled_mask
 
 __all__ = ["negative_transfer_gap", "plain_learner"]
-
-
-def _is_domain_aware(estimator):
-    """Whether ``estimator`` (or a step of it, for a Pipeline) takes ``sample_domain``."""
-    if isinstance(estimator, Pipeline):
-        return any(isinstance(step, DomainRequestMixin) for _, step in estimator.steps)
-    return isinstance(estimator, DomainRequestMixin)
-
-
-def _domain_fit_params(estimator, sample_domain):
-    """How ``sample_domain`` reaches ``estimator.fit`` with routing on or off ({} if never)."""
-    if not _is_domain_aware(estimator):
-        return {}
-    if routing_on():
-        return {"sample_domain": sample_domain}
-    if isinstance(estimator, Pipeline):
-        return {
-            f"{name}__sample_domain": sample_domain
-            for name, step in estimator.steps
-            if isinstance(step, DomainRequestMixin)
-        }
-    return {"sample_domain": sample_domain}
 
 
 def _seed(estimator, seed):

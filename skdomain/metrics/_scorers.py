@@ -12,10 +12,9 @@ from sklearn.base import clone, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import task_score
+from .._base import _domain_fit_params, task_score
 from ..utils._domains import check_domain_labels, concat_labels, masked_label, num_rows
 from ._density_ratio import _density_ratio, kmm_weights
-from ._ntg import _domain_fit_params
 
 __all__ = [
     "SupervisedTargetScorer",

@@ -8,9 +8,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdomain import KMM, TCA, LabeledOnly
+from skdomain._base import _domain_fit_params
 from skdomain.datasets import make_domain_shift
 from skdomain.metrics import negative_transfer_gap, plain_learner
-from skdomain.metrics._ntg import _domain_fit_params
 
 
 def _data(n_target_labeled=0, seed=0, task="classification", **kw):

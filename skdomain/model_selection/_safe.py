@@ -1,0 +1,517 @@
+"""The negative-transfer guard: adopt an adapter only when the evidence says it beats the baselines."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval
+
+from .._base import (
+    DelegateMixin,
+    DomainRequestMixin,
+    _domain_fit_params,
+    delegate_tags,
+    plain_learner,
+    task_of,
+)
+from ..exceptions import SolverError, TrainingDivergedError
+from ..metrics._density_ratio import _density_ratio
+from ..utils._domains import check_domains, labeled_mask, masked_label
+
+__all__ = ["SafeTransfer"]
+
+#: The failures a candidate may end with and be skipped for (issue 11); anything else propagates.
+SKIPPED_ERRORS = (TrainingDivergedError, SolverError)
+
+
+def source_only_learner(estimator):
+    """Return the candidate without adaptation: a net with ``mu=0``, else :func:`plain_learner`.
+
+    A deep net of skdomain (it has the ``adaptation_loss`` hook and a ``mu``
+    parameter) keeps its module and training, with the adaptation term weighted
+    0, and is fitted with its domains; anything else gives its plain learner
+    (the inner estimator of a meta-estimator, a pipeline without its
+    domain-adaptation transformers), fitted on the labeled rows.
+    """
+    if hasattr(estimator, "adaptation_loss") and "mu" in estimator.get_params(deep=False):
+        return clone(estimator).set_params(mu=0.0), True
+    return plain_learner(estimator), False
+
+
+def _seed(estimator, seed):
+    """Seed every ``random_state`` the caller left at ``None`` (the others are kept)."""
+    params = estimator.get_params(deep=True)
+    keys = [k for k, v in params.items() if k.split("__")[-1] == "random_state" and v is None]
+    return estimator.set_params(**dict.fromkeys(keys, seed)) if keys else estimator
+
+
+def _row_loss(pred, y, task):
+    if task == "regression":
+        return (np.asarray(pred, float) - np.asarray(y, float)) ** 2
+    return (np.asarray(pred) != np.asarray(y)).astype(float)
+
+
+def _out_of_fold(arms, n, rows, weights):
+    """Set each arm's mean out-of-fold loss on ``rows`` (None for a skipped arm) and their weights."""
+    for arm in arms:
+        if arm.error is not None:
+            arm.row_loss = None
+            continue
+        total, count = np.zeros(n), np.zeros(n)
+        for loss, held in arm.losses:
+            np.add.at(total, held, loss)
+            np.add.at(count, held, 1)
+        arm.row_loss = total[rows] / count[rows]
+        arm.weights = weights
+
+
+class _Arm:
+    """One candidate or baseline: how it is fitted, and what the folds measured."""
+
+    def __init__(self, name, estimator, kind, with_domains):
+        self.name, self.estimator, self.kind, self.with_domains = name, estimator, kind, with_domains
+        self.error = None  # the skipped failure, if any
+        self.row_loss = None
+        self.losses = []  # per-fold (rows, losses, weights)
+
+    def fit(self, X, y, sd, labeled, seed):
+        model = _seed(clone(self.estimator), seed)
+        if self.kind == "target only":
+            rows = labeled & (sd < 0)
+            return model.fit(X[rows], y[rows])
+        if self.with_domains:
+            return model.fit(X, y, **_domain_fit_params(model, sd))
+        return model.fit(X[labeled], y[labeled])
+
+
+class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
+    r"""Guard against negative transfer: keep an adapter only when it beats the baselines.
+
+    The guard fits its candidate adapters and its baselines, estimates the
+    target risk of each, and keeps a candidate only when its estimated gain
+    over the best baseline exceeds ``k`` standard errors of that gain;
+    otherwise it keeps the best baseline. It then refits the chosen model on
+    every row and delegates ``predict`` / ``predict_proba`` / ``score`` to it.
+
+    **Baselines.** ``source only``: the candidates' own learner
+    (:func:`~skdomain.metrics.plain_learner` of the first candidate that is not
+    a net) fitted on the labeled rows, source rows pooled with any labeled
+    target rows; ``net source only``: for each deep net among the candidates,
+    the same net with ``mu=0`` (no adaptation term); ``target only``: the
+    learner on the labeled target rows alone, when there are at least
+    ``min_target_labeled`` of them and they hold every class. A given
+    ``baseline`` replaces the learner of ``source only`` and ``target only``.
+
+    **With labeled target rows** (at least 2 per class, classification; 4,
+    regression): ``n_repeats`` times ``n_splits``-fold cross-validation over the
+    labeled target rows (stratified for classification). A held-out labeled row
+    is *masked*: it stays in the fit as an unlabeled target row, so every
+    model sees the same rows as in the final fit but one label fewer. Each
+    labeled target row :math:`j` then has a mean out-of-fold loss
+    :math:`\ell_a(j)` per model :math:`a` (0-1 loss, or squared error for
+    regression). The best baseline :math:`b` is ``source only``, unless another
+    baseline beats it by the same rule (below; the largest bound wins); a
+    candidate :math:`c` has the paired gains
+    :math:`g_j = \ell_b(j) - \ell_c(j)` and is adopted when
+
+    .. math::
+
+        \bar g - k\,\frac{s_g}{\sqrt{n}} > 0,
+
+    :math:`n` the number of labeled target rows, :math:`s_g` the standard
+    deviation of the :math:`g_j`. Of several such candidates, the one with the
+    largest lower bound is kept.
+
+    **Without** (or with too few labeled target rows): importance-weighted
+    validation on held-out *source* rows (Sugiyama et al., 2007):
+    ``n_repeats`` times ``n_splits``-fold over the labeled source rows, the
+    held-out rows left out of the fit; each held-out source row :math:`i` gets
+    the density ratio :math:`w_i = p_T(x_i)/p_S(x_i)` of a logistic-regression
+    domain classifier (fitted once on every source and target row), and the
+    gains :math:`g_i = w_i(\ell_b(i) - \ell_c(i))` are compared in the same way,
+    with :math:`\bar g / \bar w` and a standard error
+    :math:`s_g / (\bar w \sqrt{n_s})`, which widens as the weights concentrate.
+    The estimate sees the target only through the weights: it cannot see a
+    change of :math:`p(y \mid x)`, so the rule is deliberately conservative
+    (``k`` standard errors, and the report gives the effective sample size of
+    the weights, :math:`(\sum w)^2 / \sum w^2`, and how often each candidate
+    and the best baseline disagree on the target rows).
+
+    A candidate whose fit raises :class:`~skdomain.exceptions.TrainingDivergedError`
+    or :class:`~skdomain.exceptions.SolverError` (in a fold or at the final
+    refit) is skipped and named in the report; any other error propagates.
+
+    Parameters
+    ----------
+    candidates : list of (str, estimator) tuples
+        The adapters, as in :class:`~sklearn.ensemble.VotingClassifier`: any skdomain
+        estimator or pipeline (``("kmm", KMM(...))``,
+        ``("tca", make_pipeline(TCA(), LabeledOnly(...)))``, a deep net). They are
+        fitted with ``sample_domain`` (routed when metadata routing is on, else
+        passed to every skdomain step of a pipeline).
+    baseline : estimator object, default=None
+        The supervised learner of ``source only`` and ``target only``; ``None``
+        uses :func:`~skdomain.metrics.plain_learner` of the first shallow candidate
+        (a LogisticRegression when every candidate is a net).
+    n_splits : int, default=5
+        Folds per repeat (fewer when a class has fewer labeled target rows).
+    n_repeats : int, default=2
+        Repeats of the cross-validation, each with its own folds.
+    k : float, default=2.0
+        How many standard errors the estimated gain must exceed (a one-sided test
+        at about 98 % per comparison; 1.0 adopted harmful candidates on the suite's
+        MNIST pairs, see the user guide).
+    min_target_labeled : int, default=10
+        Labeled target rows needed for the ``target only`` baseline.
+    random_state : int, RandomState instance or None, default=None
+        Draws the folds and the seed set on every ``random_state`` of the
+        candidates and baselines (the same seed for every model of a fold).
+
+    Attributes
+    ----------
+    selected_ : str
+        Name of the chosen model: a candidate's name or a baseline
+        (``"source only"``, ``"target only"``, ``"net source only"`` or
+        ``"net source only (<candidate>)"`` when there are several nets).
+    estimator_ : estimator
+        The chosen model, refitted on every row.
+    mode_ : str
+        ``"labeled target cv"``, ``"importance weighted"`` or
+        ``"no target"`` (no target row: the source-only baseline, no estimate).
+    risk_estimates_ : dict
+        Per model name: ``{"kind", "risk", "risk_se", "gain", "gain_se",
+        "lower_bound", "disagreement", "error"}`` (risk: mean 0-1 loss or squared
+        error; gain and lower bound against the best baseline; ``error`` the
+        message of a skipped failure, else None).
+    decision_report_ : str
+        A small table of the estimates and a sentence saying why the selection
+        was made.
+    ess_ : float or None
+        Effective sample size of the importance weights, as a fraction of the
+        labeled source rows (``"importance weighted"`` mode only).
+    classes_ : ndarray
+        Class labels (classifiers only).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string feature names.
+
+    See Also
+    --------
+    skdomain.metrics.negative_transfer_gap : The gap the guard tries to keep non-positive.
+    skdomain.metrics.ImportanceWeightedScorer : Importance-weighted validation as a scorer.
+
+    References
+    ----------
+    .. [1] Z. Wang, Z. Dai, B. Póczos and J. Carbonell, "Characterizing and
+       Avoiding Negative Transfer", CVPR 2019.
+    .. [2] M. Sugiyama, M. Krauledat and K.-R. Müller, "Covariate Shift Adaptation
+       by Importance Weighted Cross Validation", JMLR 8, 2007.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression, Ridge
+    >>> from skdomain import KMM
+    >>> from skdomain.datasets import make_domain_shift
+    >>> from skdomain.model_selection import SafeTransfer
+    >>> X, y, sd = make_domain_shift(n_source=100, n_target=100, random_state=0)
+    >>> guard = SafeTransfer([("kmm", KMM(LogisticRegression(), B=10.0))], random_state=0)
+    >>> guard = guard.fit(X, y, sample_domain=sd)
+    >>> guard.selected_ in ("kmm", "source only")
+    True
+    """
+
+    _parameter_constraints = {
+        "candidates": [list],
+        "baseline": [HasMethods(["fit"]), None],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "k": [Interval(Real, 0, None, closed="left")],
+        "min_target_labeled": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        candidates,
+        *,
+        baseline=None,
+        n_splits=5,
+        n_repeats=2,
+        k=2.0,
+        min_target_labeled=10,
+        random_state=None,
+    ):
+        self.candidates = candidates
+        self.baseline = baseline
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.k = k
+        self.min_target_labeled = min_target_labeled
+        self.random_state = random_state
+
+    def _learner(self):
+        if self.baseline is not None:
+            return self.baseline
+        for _, est in self._checked_candidates():
+            learner, is_net = source_only_learner(est)
+            if not is_net:
+                return learner
+        return (
+            LogisticRegression(max_iter=1000) if is_classifier(self._checked_candidates()[0][1]) else Ridge()
+        )
+
+    def _plain_learner(self):
+        """Return the learner of ``source only`` and ``target only`` (read by ``plain_learner``)."""
+        return self._learner()
+
+    def _checked_candidates(self):
+        cands = self.candidates
+        if not cands or not all(
+            isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], str) and hasattr(c[1], "fit")
+            for c in cands
+        ):
+            raise ValueError(
+                "candidates must be a non-empty list of (name, estimator) tuples, e.g. "
+                f"[('kmm', KMM())]; got {cands!r}."
+            )
+        names = [n for n, _ in cands]
+        if len(set(names)) != len(names):
+            raise ValueError(f"candidate names must be unique; got {names}.")
+        reserved = [n for n in names if n.startswith(("source only", "target only", "net source only"))]
+        if reserved:
+            raise ValueError(f"candidate names {reserved} are reserved for the baselines; rename them.")
+        return cands
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            first = self._checked_candidates()[0][1]
+        except (ValueError, TypeError):
+            return tags
+        return delegate_tags(tags, first)
+
+    def _arms(self, task, classes_ok_for_target_only):
+        cands = self._checked_candidates()
+        learner = self._learner()
+        arms = [_Arm("source only", learner, "baseline", False)]
+        nets = [(n, e) for n, e in cands if source_only_learner(e)[1]]
+        for name, est in nets:
+            label = "net source only" if len(nets) == 1 else f"net source only ({name})"
+            arms.append(_Arm(label, source_only_learner(est)[0], "baseline", True))
+        if classes_ok_for_target_only:
+            arms.append(_Arm("target only", learner, "target only", False))
+        arms += [_Arm(n, e, "candidate", True) for n, e in cands]
+        return arms
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_domain=None):
+        """Estimate every model's target risk, choose, and refit the choice on every row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of every domain.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` (classification) or NaN (regression) marks unlabeled rows.
+        sample_domain : array-like of int, shape (n_samples,), default=None
+            ``>= 0`` source, ``< 0`` target; inferred from masked labels when omitted.
+
+        Returns
+        -------
+        self : SafeTransfer
+            The fitted guard.
+        """
+        cands = self._checked_candidates()
+        task = task_of(cands[0][1])
+        d = check_domains(X, y, sample_domain, task=task, estimator=self, y_required=True)
+        Xa, ya, sd, labeled = d.X, d.y, d.sample_domain, d.labeled
+        rng = check_random_state(self.random_state)
+        tl = labeled & (sd < 0)
+        n_tl = int(tl.sum())
+        if task == "classification":
+            classes, counts = np.unique(ya[tl].astype(ya.dtype), return_counts=True) if n_tl else ([], [])
+            all_classes = np.unique(ya[labeled])
+            use_cv = n_tl > 0 and len(classes) >= 2 and min(counts) >= 2
+            n_splits = min(self.n_splits, int(min(counts))) if use_cv else self.n_splits
+            target_only_ok = use_cv and n_tl >= self.min_target_labeled and len(classes) == len(all_classes)
+        else:
+            use_cv = n_tl >= 4
+            n_splits = min(self.n_splits, n_tl) if use_cv else self.n_splits
+            target_only_ok = use_cv and n_tl >= self.min_target_labeled
+        arms = self._arms(task, target_only_ok)
+        self.ess_ = None
+        if not d.has_target:
+            self.mode_ = "no target"
+            for arm in arms:
+                arm.risk = None
+            chosen = arms[0]
+            reason = "no target rows: nothing to adapt to, the source-only baseline is kept."
+        else:
+            if use_cv:
+                self.mode_ = "labeled target cv"
+                self._cv_labeled(arms, Xa, ya, sd, labeled, tl, task, n_splits, rng)
+            else:
+                self.mode_ = "importance weighted"
+                self._cv_source(arms, Xa, ya, sd, labeled, task, rng)
+            chosen, reason = self._decide(arms)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        try:
+            self.estimator_ = chosen.fit(Xa, ya, sd, labeled, seed)
+        except SKIPPED_ERRORS as exc:
+            chosen.error = f"{type(exc).__name__} at the final refit: {exc}"
+            fallback = self._best_baseline(arms) or arms[0]
+            reason = (
+                f"{chosen.name} failed at its final refit ({type(exc).__name__}): "
+                f"fell back to {fallback.name}."
+            )
+            chosen = fallback
+            self.estimator_ = chosen.fit(Xa, ya, sd, labeled, seed)
+        self.selected_ = chosen.name
+        self.risk_estimates_ = {a.name: a.summary for a in arms} if self.mode_ != "no target" else {}
+        self.decision_report_ = self._report(arms, reason)
+        if hasattr(self.estimator_, "classes_"):
+            self.classes_ = self.estimator_.classes_
+        return self
+
+    # -- the estimates ------------------------------------------------------------------------
+
+    def _run_fold(self, arms, X, y_fit, sd_fit, keep, X_eval, y_eval, w, task, seed, X_target):
+        preds = {}
+        lab = labeled_mask(y_fit, task)
+        for arm in arms:
+            if arm.error is not None:
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # fold fits repeat the final fit's warnings
+                    model = arm.fit(X[keep], y_fit, sd_fit, lab, seed)
+            except SKIPPED_ERRORS as exc:
+                arm.error = f"{type(exc).__name__}: {exc}"
+                continue
+            arm.losses.append((_row_loss(model.predict(X_eval), y_eval, task), w))
+            preds[arm.name] = model.predict(X_target)
+        return preds
+
+    def _cv_labeled(self, arms, X, y, sd, labeled, tl, task, n_splits, rng):
+        rows = np.flatnonzero(tl)
+        splitter = StratifiedKFold if task == "classification" else KFold
+        all_rows = np.ones(len(y), bool)
+        for _ in range(self.n_repeats):
+            folds = splitter(n_splits, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max))
+            for _, test in folds.split(rows, y[rows]):
+                held = rows[test]
+                y_fit = y.copy()
+                y_fit[held] = masked_label(task)
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                self._run_fold(arms, X, y_fit, sd, all_rows, X[held], y[held], held, task, seed, X[sd < 0])
+        # per labeled target row: its mean out-of-fold loss, one paired value per row
+        _out_of_fold(arms, len(y), rows, np.ones(len(rows)))
+
+    def _cv_source(self, arms, X, y, sd, labeled, task, rng):
+        src = np.flatnonzero((sd >= 0) & labeled)
+        target = sd < 0
+        ratio = _density_ratio(X[src], X[target], LogisticRegression(max_iter=1000))
+        w_all = np.zeros(len(y))
+        w_all[src] = ratio
+        self.ess_ = float(ratio.sum() ** 2 / np.sum(ratio**2) / len(src))
+        splitter = KFold  # held-out source rows; stratification is not needed for a risk estimate
+        disagreement = {a.name: [] for a in arms}
+        for _ in range(self.n_repeats):
+            folds = splitter(self.n_splits, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max))
+            for _, test in folds.split(src):
+                held = src[test]
+                keep = np.ones(len(y), bool)
+                keep[held] = False
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                preds = self._run_fold(
+                    arms, X, y[keep], sd[keep], keep, X[held], y[held], held, task, seed, X[target]
+                )
+                for name, p in preds.items():
+                    disagreement[name].append(p)
+        self._target_preds = disagreement
+        _out_of_fold(arms, len(y), src, w_all[src])
+
+    def _gain(self, arm, ref):
+        """Estimated gain of ``arm`` over ``ref`` (weighted mean of paired row gains) and its SE."""
+        w = arm.weights
+        g = w * (ref.row_loss - arm.row_loss)
+        n = len(w)
+        se = float(g.std(ddof=1) / (w.mean() * np.sqrt(n))) if n > 1 else np.inf
+        return float(g.mean() / w.mean()), se
+
+    def _best_baseline(self, arms):
+        """``source only``, unless another baseline beats it by ``k`` standard errors (the largest bound)."""
+        ok = [a for a in arms if a.kind != "candidate" and a.error is None and a.row_loss is not None]
+        if not ok:
+            return None
+        ref = ok[0]  # source only (the first arm) while it did not fail
+        bounds = {a.name: (lambda g: g[0] - self.k * g[1])(self._gain(a, ref)) for a in ok[1:]}
+        better = [a for a in ok[1:] if bounds[a.name] > 0]
+        return max(better, key=lambda a: bounds[a.name]) if better else ref
+
+    def _decide(self, arms):
+        best = self._best_baseline(arms)
+        if best is None:
+            errors = "; ".join(f"{a.name}: {a.error}" for a in arms if a.kind != "candidate")
+            raise RuntimeError(f"every baseline failed, so there is nothing safe to fall back on ({errors}).")
+        preds = getattr(self, "_target_preds", {})
+        for arm in arms:
+            s = {"kind": arm.kind, "risk": None, "risk_se": None, "gain": None, "gain_se": None}
+            s.update(lower_bound=None, disagreement=None, error=arm.error)
+            if arm.row_loss is not None:
+                w = arm.weights
+                n = len(w)
+                wl = w * arm.row_loss
+                s["risk"] = float(wl.mean() / w.mean())
+                s["risk_se"] = float(wl.std(ddof=1) / (w.mean() * np.sqrt(n))) if n > 1 else np.inf
+                s["gain"], s["gain_se"] = self._gain(arm, best)
+                s["lower_bound"] = s["gain"] - self.k * s["gain_se"]
+                if arm.name in preds and best.name in preds and preds[arm.name]:
+                    a, b = np.asarray(preds[arm.name]), np.asarray(preds[best.name])
+                    if arm.kind == "candidate" or arm is best:
+                        s["disagreement"] = float(np.mean(a != b)) if a.dtype.kind in "OUiub" else None
+            arm.summary = s
+        self._target_preds = {}
+        good = [a for a in arms if a.kind == "candidate" and a.error is None and a.summary["lower_bound"] > 0]
+        skipped = [a.name for a in arms if a.error is not None]
+        note = f" Skipped after a failure: {', '.join(skipped)}." if skipped else ""
+        if good:
+            chosen = max(good, key=lambda a: a.summary["lower_bound"])
+            s = chosen.summary
+            return chosen, (
+                f"{chosen.name} adopted: its estimated gain over {best.name}, {s['gain']:+.4f}, exceeds "
+                f"k={self.k:g} standard errors ({s['gain_se']:.4f}; {self.mode_}).{note}"
+            )
+        why = "" if best is arms[0] else f", which beats {arms[0].name} by more than k standard errors"
+        return best, (
+            f"{best.name} kept (the best baseline{why}): no candidate's estimated gain exceeds "
+            f"k={self.k:g} standard errors ({self.mode_}).{note}"
+        )
+
+    def _report(self, arms, reason):
+        lines = [
+            f"SafeTransfer: {self.mode_}" + (f", ESS of the weights {self.ess_:.1%}" if self.ess_ else "")
+        ]
+        if self.mode_ != "no target":
+            lines.append(f"{'model':<28} {'kind':<11} {'risk':>9} {'gain':>9} {'± se':>8} {'lower':>9}  note")
+            for arm in arms:
+                s = arm.summary
+                if s["risk"] is None:
+                    lines.append(
+                        f"{arm.name:<28} {arm.kind:<11} {'-':>9} {'-':>9} {'-':>8} {'-':>9}  "
+                        f"skipped: {arm.error}"
+                    )
+                    continue
+                note = "selected" if arm.name == self.selected_ else ""
+                if s["disagreement"] is not None and arm.kind == "candidate":
+                    note += f" disagrees on {s['disagreement']:.0%} of target rows"
+                lines.append(
+                    f"{arm.name:<28} {arm.kind:<11} {s['risk']:>9.4f} {s['gain']:>+9.4f} "
+                    f"{s['gain_se']:>8.4f} {s['lower_bound']:>+9.4f}  {note.strip()}"
+                )
+        lines.append(reason)
+        return "\n".join(lines)
