@@ -47,7 +47,8 @@ regression):
   the nets;
 * ``DANN``, ``DAN``: ``DANNClassifier / DANNRegressor``,
   ``DANClassifier / DANRegressor`` with ``random_state=seed``, defaults otherwise
-  (20 epochs, lr 1e-3, batches of 64 source + 64 target rows). The regression
+  (20 epochs, lr 1e-3, batches of 64 source + 64 target rows; DANN since issue
+  12: mu=0.3, a 256-256 discriminator, Adam's betas (0.5, 0.999)). The regression
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
   would pass them.
 
@@ -62,6 +63,8 @@ Run
     python benchmarks/bench_shift_suite.py --quick           # smoke run: 2 seeds, smaller subsamples
     python benchmarks/bench_shift_suite.py --pairs "cps->nsw,usa->japan" --methods KMM,TCA  # quote the ">"
     python benchmarks/bench_shift_suite.py --save | tee benchmarks/results/bench_shift_suite.log
+    python benchmarks/bench_shift_suite.py --methods DANN,DAN --save --name bench_shift_suite_deep \
+        | tee benchmarks/results/bench_shift_suite_deep.log   # a partial run, saved under its own name
 
 ``--save`` writes every per-seed score and time to
 ``benchmarks/results/bench_shift_suite[_quick].json``. Timings are wall clock
@@ -279,6 +282,9 @@ def main():
         "--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}"
     )
     parser.add_argument("--save", action="store_true", help="write the rows to benchmarks/results/")
+    parser.add_argument(
+        "--name", default="bench_shift_suite", help="results file name for --save (a partial run: its own)"
+    )
     args = parser.parse_args()
     pairs, methods = args.pairs.split(","), args.methods.split(",")
     for p in pairs:
@@ -309,13 +315,13 @@ def main():
         print(f"  {name}: {time.perf_counter() - t0:.0f} s", flush=True)
         rows.extend(pair_rows)
         if args.save:
-            save_json("bench_shift_suite", {"args": vars(args), "rows": rows}, quick=args.quick)
+            save_json(args.name, {"args": vars(args), "rows": rows}, quick=args.quick)
     for name in pairs:
         print_pair([r for r in rows if r["pair"] == name])
     total = print_total(t_start)
     if args.save:
         path = save_json(
-            "bench_shift_suite", {"args": vars(args), "total_s": total, "rows": rows}, quick=args.quick
+            args.name, {"args": vars(args), "total_s": total, "rows": rows}, quick=args.quick
         )
         print(f"wrote {path}")
 
