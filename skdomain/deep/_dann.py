@@ -51,7 +51,7 @@ class _DANNMixin:
         self._check_mlp_params("discriminator", Discriminator)
 
     def get_params_for_optimizer(self, prefix, named_parameters):
-        """skorch's optimizer arguments; Adam without ``optimizer__betas`` gets :data:`ADVERSARIAL_BETAS`."""
+        """skorch's optimizer arguments; Adam without ``optimizer__betas`` gets ``betas=(0.5, 0.999)``."""
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         if prefix == "optimizer" and self.optimizer is torch.optim.Adam and "betas" not in kwargs:
             kwargs["betas"] = ADVERSARIAL_BETAS
@@ -270,7 +270,7 @@ _DANN_PARAMS = (
         :math:`\gamma` of the schedule (Ganin et al.'s 10).
 
     With the default optimizer (Adam) and no ``optimizer__betas``, the optimizer gets
-    ``betas=(0.5, 0.999)`` (:data:`ADVERSARIAL_BETAS`), as is usual for adversarial
+    ``betas=(0.5, 0.999)``, as is usual for adversarial
     games; pass ``optimizer__betas=(0.9, 0.999)`` for Adam's own.
 """
 )
