@@ -53,7 +53,12 @@ CONFIGS = {
     ),
     "dann_ys_new": (
         "dann",
-        {"_scale_y": True, "mu": 0.3, "discriminator__hidden_units": (256, 256), "optimizer__betas": (0.5, 0.999)},
+        {
+            "_scale_y": True,
+            "mu": 0.3,
+            "discriminator__hidden_units": (256, 256),
+            "optimizer__betas": (0.5, 0.999),
+        },
     ),
     "dann_paper": ("dann", {"mu": 1.0, "grl_gamma": 10.0}),
     "dann_ys": ("dann", {"_scale_y": True}),
@@ -165,14 +170,16 @@ def main():
                 base = [cache[(key, s)] for s in range(args.seeds)]
                 d = np.array(deltas)
                 print(
-                    f"{pair:14s} b{budget:<2d} {cname:12s} base {np.mean(base):.3f} score {np.mean(scores_):.3f} "
+                    f"{pair:14s} b{budget:<2d} {cname:12s} base {np.mean(base):.3f} "
+                    f"score {np.mean(scores_):.3f} "
                     f"delta {d.mean():+.3f} ± {d.std():.3f} min {d.min():+.3f} wins {(d > 0).sum()}/{d.size} "
                     f"[{' '.join(f'{x:+.3f}' for x in d)}] {time.perf_counter() - t0:.0f}s",
                     flush=True,
                 )
                 if args.out:
                     with open(args.out, "a") as f:
-                        rec = {"pair": pair, "budget": budget, "config": cname, "base": base, "score": scores_}
+                        rec = {"pair": pair, "budget": budget, "config": cname}
+                        rec.update(base=base, score=scores_)
                         f.write(json.dumps(rec) + "\n")
 
 

@@ -320,9 +320,7 @@ def main():
         print_pair([r for r in rows if r["pair"] == name])
     total = print_total(t_start)
     if args.save:
-        path = save_json(
-            args.name, {"args": vars(args), "total_s": total, "rows": rows}, quick=args.quick
-        )
+        path = save_json(args.name, {"args": vars(args), "total_s": total, "rows": rows}, quick=args.quick)
         print(f"wrote {path}")
 
 

@@ -51,7 +51,7 @@ class _DANNMixin:
         self._check_mlp_params("discriminator", Discriminator)
 
     def get_params_for_optimizer(self, prefix, named_parameters):
-        """skorch's optimizer arguments; Adam without ``optimizer__betas`` gets ``betas=(0.5, 0.999)``."""
+        """Return skorch's optimizer arguments; Adam without ``optimizer__betas`` gets betas (0.5, 0.999)."""
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         if prefix == "optimizer" and self.optimizer is torch.optim.Adam and "betas" not in kwargs:
             kwargs["betas"] = ADVERSARIAL_BETAS
