@@ -44,7 +44,10 @@ regression):
   labeled rows, no target task);
 * ``net source only``: ``DANNClassifier / DANNRegressor(mu=0, random_state=seed)``,
   the default ``DomainMLP`` trained on the labeled rows only; the baseline of
-  the nets;
+  DANN;
+* ``DAN source only``: ``DANClassifier / DANRegressor(mu=0, random_state=seed)``,
+  DAN's own source-only net, its baseline (since issue 12 DANN's Adam has betas
+  (0.5, 0.999) and DAN's Adam (0.9, 0.999), so the two mu=0 nets differ);
 * ``DANN``, ``DAN``: ``DANNClassifier / DANNRegressor``,
   ``DANClassifier / DANRegressor`` with ``random_state=seed``, defaults otherwise
   (20 epochs, lr 1e-3, batches of 64 source + 64 target rows; DANN since issue
@@ -121,7 +124,8 @@ METHODS = {
     "dictionary": ("dictionary source only", True),
     "net source only": (None, False),
     "DANN": ("net source only", False),
-    "DAN": ("net source only", False),
+    "DAN source only": (None, False),
+    "DAN": ("DAN source only", False),
 }
 
 
@@ -157,6 +161,7 @@ def fit_method(name, task, X, y, sd, seed):
     net = {
         "net source only": (DANNClassifier, DANNRegressor, {"mu": 0.0}),
         "DANN": (DANNClassifier, DANNRegressor, {}),
+        "DAN source only": (DANClassifier, DANRegressor, {"mu": 0.0}),
         "DAN": (DANClassifier, DANRegressor, {}),
     }[name]
     cls = net[0] if clf else net[1]
