@@ -51,7 +51,22 @@ class _DANNMixin:
         self._check_mlp_params("discriminator", Discriminator)
 
     def get_params_for_optimizer(self, prefix, named_parameters):
-        """Return skorch's optimizer arguments; Adam without ``optimizer__betas`` gets betas (0.5, 0.999)."""
+        """Return skorch's optimizer arguments; Adam without ``optimizer__betas`` gets betas (0.5, 0.999).
+
+        Parameters
+        ----------
+        prefix : str
+            The optimizer's name (``"optimizer"``).
+        named_parameters : iterable of (str, Parameter)
+            The parameters it trains.
+
+        Returns
+        -------
+        args : list
+            The parameter groups.
+        kwargs : dict
+            The optimizer's keyword arguments (``lr``, ``optimizer__*``, and the betas).
+        """
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         if prefix == "optimizer" and self.optimizer is torch.optim.Adam and "betas" not in kwargs:
             kwargs["betas"] = ADVERSARIAL_BETAS
@@ -263,15 +278,15 @@ _DANN_PARAMS = (
         :math:`\mu`, weight of the adversarial term. Ganin et al. weight it by
         :math:`\lambda_p` alone (``mu=1.0``, the default before issue 12); see the user
         guide's "Defaults, and the paper's settings" for the measurements behind 0.3.
+        The game's other defaults: ``D`` of two hidden layers of 256 units and, with the
+        default optimizer (Adam) and no ``optimizer__betas``, Adam's betas (0.5, 0.999),
+        as is usual for adversarial games (``optimizer__betas=(0.9, 0.999)`` gives
+        Adam's own).
     grl_lambda : "schedule" or float, default="schedule"
         Reversal coefficient: :math:`\lambda_p = 2/(1 + e^{-\gamma p}) - 1` with ``p`` the
         training progress over ``max_epochs`` x batches, or a constant.
     grl_gamma : float, default=10.0
         :math:`\gamma` of the schedule (Ganin et al.'s 10).
-
-    With the default optimizer (Adam) and no ``optimizer__betas``, the optimizer gets
-    ``betas=(0.5, 0.999)``, as is usual for adversarial
-    games; pass ``optimizer__betas=(0.9, 0.999)`` for Adam's own.
 """
 )
 
