@@ -45,10 +45,14 @@ regression):
   labeled rows, no target task);
 * ``net source only``: ``DANNClassifier / DANNRegressor(mu=0, random_state=seed)``,
   the default ``DomainMLP`` trained on the labeled rows only; the baseline of
-  the nets;
+  DANN;
+* ``DAN source only``: ``DANClassifier / DANRegressor(mu=0, random_state=seed)``,
+  DAN's own source-only net, its baseline (since issue 12 DANN's Adam has betas
+  (0.5, 0.999) and DAN's Adam (0.9, 0.999), so the two mu=0 nets differ);
 * ``DANN``, ``DAN``: ``DANNClassifier / DANNRegressor``,
   ``DANClassifier / DANRegressor`` with ``random_state=seed``, defaults otherwise
-  (20 epochs, lr 1e-3, batches of 64 source + 64 target rows). The regression
+  (20 epochs, lr 1e-3, batches of 64 source + 64 target rows; DANN since issue
+  12: mu=0.3, a 256-256 discriminator, Adam's betas (0.5, 0.999)). The regression
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
   would pass them.
 
@@ -71,6 +75,8 @@ Run
     python benchmarks/bench_shift_suite.py --quick           # smoke run: 2 seeds, smaller subsamples
     python benchmarks/bench_shift_suite.py --pairs "cps->nsw,usa->japan" --methods KMM,TCA  # quote the ">"
     python benchmarks/bench_shift_suite.py --save | tee benchmarks/results/bench_shift_suite.log
+    python benchmarks/bench_shift_suite.py --methods DANN,DAN --save --name bench_shift_suite_deep \
+        | tee benchmarks/results/bench_shift_suite_deep.log   # a partial run, saved under its own name
 
 ``--save`` writes every per-seed score and time to
 ``benchmarks/results/bench_shift_suite[_quick].json``, or to
@@ -132,7 +138,8 @@ METHODS = {
     "dictionary": ("dictionary source only", True),
     "net source only": (None, False),
     "DANN": ("net source only", False),
-    "DAN": ("net source only", False),
+    "DAN source only": (None, False),
+    "DAN": ("DAN source only", False),
     "guard": ("source only", False),
 }
 #: the guard's candidates (its baselines: source only, and target only with 20 labels)
@@ -177,6 +184,7 @@ def fit_method(name, task, X, y, sd, seed):
     net = {
         "net source only": (DANNClassifier, DANNRegressor, {"mu": 0.0}),
         "DANN": (DANNClassifier, DANNRegressor, {}),
+        "DAN source only": (DANClassifier, DANRegressor, {"mu": 0.0}),
         "DAN": (DANClassifier, DANRegressor, {}),
     }[name]
     cls = net[0] if clf else net[1]

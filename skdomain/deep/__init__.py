@@ -19,9 +19,11 @@ Custom module: its ``forward(X)`` returns ``(output, features)``; or it returns 
 only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
 
 - ``DANNClassifier`` / ``DANNRegressor``: ``discriminator=Discriminator``
-  (``discriminator__hidden_units=(64,)``), ``mu=1.0``, ``grl_lambda="schedule" | float``,
+  (``discriminator__hidden_units=(256, 256)``), ``mu=0.3``, ``grl_lambda="schedule" | float``,
   ``grl_gamma=10.0``, ``gate=False``, ``source_weight=1.0`` (gate's lambda),
-  ``omega_clip=10.0``. ``GatedDANNClassifier`` is ``gate=True``.
+  ``omega_clip=10.0``; Adam's betas (0.5, 0.999) unless ``optimizer__betas`` is given
+  (the defaults of issue 12; before: 64 units, ``mu=1.0``, betas (0.9, 0.999)).
+  ``GatedDANNClassifier`` is ``gate=True``.
 - ``DANClassifier`` / ``DANRegressor``: ``mu=1.0``, ``mmd_layers=None`` (``("features",)``;
   also ``"output"`` or submodule names), ``mmd_estimator="unbiased" | "biased" | "linear"``,
   ``kernel_scales=None`` (``MULTISCALE_EXPONENTS``), ``kernel_weights=None``.

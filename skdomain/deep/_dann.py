@@ -16,6 +16,10 @@ from ._regressor import DomainRegressorMixin
 
 __all__ = ["DANNClassifier", "DANNRegressor", "GatedDANNClassifier"]
 
+#: Adam's betas for the adversarial game when the caller names none (beta1 = 0.5, as for GANs:
+#: Radford et al., 2016); Adam's own (0.9, 0.999) let the game oscillate (issue 12).
+ADVERSARIAL_BETAS = (0.5, 0.999)
+
 
 class _DANNMixin:
     """The adversarial term of DANN, shared by both flavours (and the gated classifier)."""
@@ -31,7 +35,7 @@ class _DANNMixin:
         module=DomainMLP,
         *,
         discriminator=Discriminator,
-        mu=1.0,
+        mu=0.3,
         grl_lambda="schedule",
         grl_gamma=10.0,
         **kwargs,
@@ -45,6 +49,28 @@ class _DANNMixin:
     def _check_own_params(self):
         super()._check_own_params()
         self._check_mlp_params("discriminator", Discriminator)
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """Return skorch's optimizer arguments; Adam without ``optimizer__betas`` gets betas (0.5, 0.999).
+
+        Parameters
+        ----------
+        prefix : str
+            The optimizer's name (``"optimizer"``).
+        named_parameters : iterable of (str, Parameter)
+            The parameters it trains.
+
+        Returns
+        -------
+        args : list
+            The parameter groups.
+        kwargs : dict
+            The optimizer's keyword arguments (``lr``, ``optimizer__*``, and the betas).
+        """
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix == "optimizer" and self.optimizer is torch.optim.Adam and "betas" not in kwargs:
+            kwargs["betas"] = ADVERSARIAL_BETAS
+        return args, kwargs
 
     def _discriminator_width(self):
         """Return the input width of ``D``: the feature width."""
@@ -248,13 +274,19 @@ _DANN_PARAMS = (
     + r"""    discriminator : torch module class or instance, default=Discriminator
         ``D``: maps features (and, gated, one-hot labels) to one logit of P(target).
         A class is built as ``discriminator(n_in, **discriminator__params)``.
-    mu : float, default=1.0
-        :math:`\mu`, weight of the adversarial term.
+    mu : float, default=0.3
+        :math:`\mu`, weight of the adversarial term. Ganin et al. weight it by
+        :math:`\lambda_p` alone (``mu=1.0``, the default before issue 12); see the user
+        guide's "Defaults, and the paper's settings" for the measurements behind 0.3.
+        The game's other defaults: ``D`` of two hidden layers of 256 units and, with the
+        default optimizer (Adam) and no ``optimizer__betas``, Adam's betas (0.5, 0.999),
+        as is usual for adversarial games (``optimizer__betas=(0.9, 0.999)`` gives
+        Adam's own).
     grl_lambda : "schedule" or float, default="schedule"
         Reversal coefficient: :math:`\lambda_p = 2/(1 + e^{-\gamma p}) - 1` with ``p`` the
         training progress over ``max_epochs`` x batches, or a constant.
     grl_gamma : float, default=10.0
-        :math:`\gamma` of the schedule.
+        :math:`\gamma` of the schedule (Ganin et al.'s 10).
 """
 )
 
@@ -395,7 +427,7 @@ class DANNClassifier(_GateMixin, _DANNMixin, DomainClassifierMixin, DomainNet):
         module=DomainMLP,
         *,
         discriminator=Discriminator,
-        mu=1.0,
+        mu=0.3,
         grl_lambda="schedule",
         grl_gamma=10.0,
         gate=False,
