@@ -19,7 +19,7 @@ from .._base import (
     task_of,
 )
 from ..exceptions import SolverError, TrainingDivergedError
-from ..metrics._density_ratio import _density_ratio
+from ..metrics._density_ratio import _density_ratio, effective_sample_size
 from ..utils._domains import check_domains, labeled_mask, masked_label
 
 __all__ = ["SafeTransfer"]
@@ -55,6 +55,14 @@ def _row_loss(pred, y, task):
     return (np.asarray(pred) != np.asarray(y)).astype(float)
 
 
+def _weighted_mean_se(values, w):
+    """Return the weighted mean of ``values`` (weights ``w``) and its standard error (inf for one row)."""
+    v = w * values
+    n = len(w)
+    se = float(v.std(ddof=1) / (w.mean() * np.sqrt(n))) if n > 1 else np.inf
+    return float(v.mean() / w.mean()), se
+
+
 def _out_of_fold(arms, n, rows, weights):
     """Set each arm's mean out-of-fold loss on ``rows`` (None for a skipped arm) and their weights."""
     for arm in arms:
@@ -76,7 +84,7 @@ class _Arm:
         self.name, self.estimator, self.kind, self.with_domains = name, estimator, kind, with_domains
         self.error = None  # the skipped failure, if any
         self.row_loss = None
-        self.losses = []  # per-fold (rows, losses, weights)
+        self.losses = []  # per fold: (losses of the held-out rows, their row indices)
 
     def fit(self, X, y, sd, labeled, seed):
         model = _seed(clone(self.estimator), seed)
@@ -351,13 +359,14 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             chosen = arms[0]
             reason = "no target rows: nothing to adapt to, the source-only baseline is kept."
         else:
+            preds = {}  # target predictions per arm and fold (importance-weighted mode)
             if use_cv:
                 self.mode_ = "labeled target cv"
                 self._cv_labeled(arms, Xa, ya, sd, labeled, tl, task, n_splits, rng)
             else:
                 self.mode_ = "importance weighted"
-                self._cv_source(arms, Xa, ya, sd, labeled, task, rng)
-            chosen, reason = self._decide(arms)
+                preds = self._cv_source(arms, Xa, ya, sd, labeled, task, rng)
+            chosen, reason = self._decide(arms, preds)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         try:
             self.estimator_ = chosen.fit(Xa, ya, sd, labeled, seed)
@@ -379,27 +388,33 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
 
     # -- the estimates ------------------------------------------------------------------------
 
-    def _run_fold(self, arms, X, y_fit, sd_fit, keep, X_eval, y_eval, w, task, seed, X_target):
+    def _run_fold(self, arms, X, y_fit, sd_fit, keep, X_eval, y_eval, w, task, seed, X_target=None):
+        """Fit every arm on the fold's rows, keep its losses on the held-out rows.
+
+        Return each arm's predictions on ``X_target`` (for the disagreement of the
+        report), or nothing when ``X_target`` is None.
+        """
         preds = {}
         lab = labeled_mask(y_fit, task)
+        X_fit = X if keep is None else X[keep]
         for arm in arms:
             if arm.error is not None:
                 continue
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # fold fits repeat the final fit's warnings
-                    model = arm.fit(X[keep], y_fit, sd_fit, lab, seed)
+                    model = arm.fit(X_fit, y_fit, sd_fit, lab, seed)
             except SKIPPED_ERRORS as exc:
                 arm.error = f"{type(exc).__name__}: {exc}"
                 continue
             arm.losses.append((_row_loss(model.predict(X_eval), y_eval, task), w))
-            preds[arm.name] = model.predict(X_target)
+            if X_target is not None:
+                preds[arm.name] = model.predict(X_target)
         return preds
 
     def _cv_labeled(self, arms, X, y, sd, labeled, tl, task, n_splits, rng):
         rows = np.flatnonzero(tl)
         splitter = StratifiedKFold if task == "classification" else KFold
-        all_rows = np.ones(len(y), bool)
         for _ in range(self.n_repeats):
             folds = splitter(n_splits, shuffle=True, random_state=rng.randint(np.iinfo(np.int32).max))
             for _, test in folds.split(rows, y[rows]):
@@ -407,7 +422,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 y_fit = y.copy()
                 y_fit[held] = masked_label(task)
                 seed = int(rng.randint(np.iinfo(np.int32).max))
-                self._run_fold(arms, X, y_fit, sd, all_rows, X[held], y[held], held, task, seed, X[sd < 0])
+                self._run_fold(arms, X, y_fit, sd, None, X[held], y[held], held, task, seed)
         # per labeled target row: its mean out-of-fold loss, one paired value per row
         _out_of_fold(arms, len(y), rows, np.ones(len(rows)))
 
@@ -417,7 +432,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         ratio = _density_ratio(X[src], X[target], LogisticRegression(max_iter=1000))
         w_all = np.zeros(len(y))
         w_all[src] = ratio
-        self.ess_ = float(ratio.sum() ** 2 / np.sum(ratio**2) / len(src))
+        self.ess_ = effective_sample_size(ratio) / len(src)
         splitter = KFold  # held-out source rows; stratification is not needed for a risk estimate
         disagreement = {a.name: [] for a in arms}
         for _ in range(self.n_repeats):
@@ -432,16 +447,12 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 )
                 for name, p in preds.items():
                     disagreement[name].append(p)
-        self._target_preds = disagreement
         _out_of_fold(arms, len(y), src, w_all[src])
+        return disagreement
 
     def _gain(self, arm, ref):
         """Estimated gain of ``arm`` over ``ref`` (weighted mean of paired row gains) and its SE."""
-        w = arm.weights
-        g = w * (ref.row_loss - arm.row_loss)
-        n = len(w)
-        se = float(g.std(ddof=1) / (w.mean() * np.sqrt(n))) if n > 1 else np.inf
-        return float(g.mean() / w.mean()), se
+        return _weighted_mean_se(ref.row_loss - arm.row_loss, arm.weights)
 
     def _best_baseline(self, arms):
         """``source only``, unless another baseline beats it by ``k`` standard errors (the largest bound)."""
@@ -453,21 +464,16 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         better = [a for a in ok[1:] if bounds[a.name] > 0]
         return max(better, key=lambda a: bounds[a.name]) if better else ref
 
-    def _decide(self, arms):
+    def _decide(self, arms, preds):
         best = self._best_baseline(arms)
         if best is None:
             errors = "; ".join(f"{a.name}: {a.error}" for a in arms if a.kind != "candidate")
             raise RuntimeError(f"every baseline failed, so there is nothing safe to fall back on ({errors}).")
-        preds = getattr(self, "_target_preds", {})
         for arm in arms:
             s = {"kind": arm.kind, "risk": None, "risk_se": None, "gain": None, "gain_se": None}
             s.update(lower_bound=None, disagreement=None, error=arm.error)
             if arm.row_loss is not None:
-                w = arm.weights
-                n = len(w)
-                wl = w * arm.row_loss
-                s["risk"] = float(wl.mean() / w.mean())
-                s["risk_se"] = float(wl.std(ddof=1) / (w.mean() * np.sqrt(n))) if n > 1 else np.inf
+                s["risk"], s["risk_se"] = _weighted_mean_se(arm.row_loss, arm.weights)
                 s["gain"], s["gain_se"] = self._gain(arm, best)
                 s["lower_bound"] = s["gain"] - self.k * s["gain_se"]
                 if arm.name in preds and best.name in preds and preds[arm.name]:
@@ -475,7 +481,6 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                     if arm.kind == "candidate" or arm is best:
                         s["disagreement"] = float(np.mean(a != b)) if a.dtype.kind in "OUiub" else None
             arm.summary = s
-        self._target_preds = {}
         good = [a for a in arms if a.kind == "candidate" and a.error is None and a.summary["lower_bound"] > 0]
         skipped = [a.name for a in arms if a.error is not None]
         note = f" Skipped after a failure: {', '.join(skipped)}." if skipped else ""
