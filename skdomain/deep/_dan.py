@@ -1,12 +1,12 @@
 r"""Deep adaptation networks: multi-kernel MMD between source and target features (Long et al., 2015)."""
 
-import math
 from numbers import Real
 
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..metrics._kernels import MULTISCALE_EXPONENTS
+from ..utils._validation import is_finite_real
 from ._classifier import DomainClassifierMixin
 from ._losses import _mk_mmd_torch
 from ._modules import DomainMLP
@@ -14,10 +14,6 @@ from ._net import DomainNet
 from ._regressor import DomainRegressorMixin
 
 __all__ = ["DANClassifier", "DANRegressor"]
-
-
-def _finite_real(v):
-    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class _DANMixin:
@@ -61,14 +57,14 @@ class _DANMixin:
         if not self._layer_names():
             raise ValueError("mmd_layers must name at least one layer; got an empty sequence.")
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
-        if not scales or not all(_finite_real(k) for k in scales):
+        if not scales or not all(is_finite_real(k) for k in scales):
             raise ValueError(
                 "kernel_scales must hold at least one finite number (the powers k of 2 that multiply "
                 f"the median bandwidth, e.g. (-3, -2, -1, 0, 1)); got {self.kernel_scales!r}."
             )
         if self.kernel_weights is not None:
             w = tuple(self.kernel_weights)
-            if len(w) != len(scales) or not all(_finite_real(v) and v >= 0 for v in w) or not sum(w) > 0:
+            if len(w) != len(scales) or not all(is_finite_real(v) and v >= 0 for v in w) or not sum(w) > 0:
                 raise ValueError(
                     f"kernel_weights must hold {len(scales)} non-negative finite values, not all 0 (one "
                     f"per scale); got {self.kernel_weights!r}."

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..metrics._kernels import MULTISCALE_EXPONENTS
+from ..utils._validation import is_finite_real
 
 __all__ = [
     "GradientReversal",
@@ -107,7 +108,7 @@ def grad_reverse(x, lambda_=1.0):
         When ``lambda_`` is a number that is NaN or infinite.
     """
     if not torch.is_tensor(lambda_):  # a Python number: checked here, no device read
-        if isinstance(lambda_, bool) or not isinstance(lambda_, Real) or not math.isfinite(lambda_):
+        if not is_finite_real(lambda_):
             raise ValueError(f"grad_reverse: lambda_ must be a finite number; got {lambda_!r}.")
     lam = torch.as_tensor(lambda_, dtype=x.dtype, device=x.device)
     return GradientReversal.apply(x, lam)
@@ -142,7 +143,7 @@ def dann_lambda(p, gamma=10.0):
     p = float(p)
     if math.isnan(p):
         raise ValueError("dann_lambda: the training progress p is NaN; it must lie in [0, 1].")
-    if isinstance(gamma, bool) or not isinstance(gamma, Real) or not 0 < gamma < math.inf:
+    if not is_finite_real(gamma) or gamma <= 0:
         raise ValueError(f"dann_lambda: gamma must be a finite number > 0; got {gamma!r}.")
     p = min(max(p, 0.0), 1.0)
     return 2.0 / (1.0 + math.exp(-gamma * p)) - 1.0
@@ -252,7 +253,7 @@ def _check_temperature(temperature):
     """Return ``temperature`` as a float; a ``ValueError`` when it is not a finite number > 0."""
     if torch.is_tensor(temperature) and temperature.numel() == 1:
         temperature = temperature.item()
-    if not isinstance(temperature, Real) or isinstance(temperature, bool) or not 0 < temperature < math.inf:
+    if not is_finite_real(temperature) or temperature <= 0:
         raise ValueError(
             "temperature must be a finite number > 0 (the softmax divides the logits by it); "
             f"got {temperature!r}."

@@ -23,6 +23,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils._linalg import eigh
+from ..utils._validation import is_finite_real
 
 __all__ = [
     "median_sq_distance",
@@ -268,7 +269,7 @@ def kernel_matrix(A, B=None, *, kernel="rbf", **params):
     """
     gamma = params.get("gamma")
     if gamma is not None and not callable(kernel):
-        if isinstance(gamma, bool) or not isinstance(gamma, Real) or not np.isfinite(gamma):
+        if not is_finite_real(gamma):
             raise ValueError(f"kernel_matrix: gamma must be a finite number; got {gamma!r}.")
         if kernel in _POSITIVE_GAMMA and gamma <= 0:
             raise ValueError(
