@@ -279,6 +279,11 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.n_landmarks = n_landmarks
         self.random_state = random_state
 
+    @property
+    def _auto(self):
+        """Whether ``n_components="auto"`` (the number of components is chosen in fit)."""
+        return self.n_components == "auto"
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_domain=None):
         """Fit the transfer components on the rows of every domain.
@@ -301,7 +306,6 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         d = check_domains(X, y, sample_domain, task="infer", estimator=self)
         X = d.X
         n = X.shape[0]
-        self._auto = self.n_components == "auto"
         m = min(_AUTO_COMPONENTS, n) if self._auto else self.n_components
         if m > n:
             raise ValueError(f"n_components={m} must be <= n_samples = {n}.")

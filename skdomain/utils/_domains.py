@@ -450,17 +450,20 @@ def _as_parts(X, y, what):
     return [X], [y]
 
 
-def _check_part(x, name, n_features):
-    """``x`` as an array of 2-D rows, with the features of the first part (``n_features``)."""
+def _check_part(x, name, first):
+    """``x`` as an array of 2-D rows, with the features of the first part.
+
+    ``first`` is ``(name, n_features, shape)`` of the first array, or None for the first one.
+    """
     x = np.asarray(x)
     if x.ndim != 2:
         hint = " (for a single feature, reshape with x.reshape(-1, 1))" if x.ndim == 1 else ""
         raise ValueError(
             f"{name} must be a 2-D array of shape (n_samples, n_features); got shape {x.shape}{hint}."
         )
-    if n_features is not None and x.shape[1] != n_features[1]:
+    if first is not None and x.shape[1] != first[1]:
         raise ValueError(
-            f"{n_features[0]} has {n_features[1]} features (shape {n_features[2]}) but {name} has "
+            f"{first[0]} has {first[1]} features (shape {first[2]}) but {name} has "
             f"{x.shape[1]} (shape {x.shape}): every domain needs the same features."
         )
     return x
