@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone,
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import (
     DelegateMixin,
@@ -55,6 +55,19 @@ def _row_loss(pred, y, task):
     return (np.asarray(pred) != np.asarray(y)).astype(float)
 
 
+def _class_balance(y, w):
+    r"""Per-row factors that make a ``w``-weighted mean of 0-1 losses the balanced error.
+
+    Row :math:`i` of class :math:`k` gets :math:`W / (K m_k)`, :math:`m_k` the weight of
+    class :math:`k`, :math:`W` the total and :math:`K` the number of classes present:
+    :math:`\sum_i w_i c_i \ell_i / \sum_i w_i c_i` is then the mean over the classes of
+    each class's (weighted) error.
+    """
+    classes, inverse = np.unique(y, return_inverse=True)
+    mass = np.bincount(inverse, weights=w, minlength=len(classes))
+    return w.sum() / (len(classes) * mass[inverse])
+
+
 def _weighted_mean_se(values, w):
     """Return the weighted mean of ``values`` (weights ``w``) and its standard error (inf for one row)."""
     v = w * values
@@ -75,6 +88,42 @@ def _out_of_fold(arms, n, rows, weights):
             np.add.at(count, held, 1)
         arm.row_loss = total[rows] / count[rows]
         arm.weights = weights
+
+
+def gain(arm, ref):
+    """Estimated gain of ``arm`` over ``ref``: weighted mean of the paired row gains, and its SE."""
+    return _weighted_mean_se(ref.row_loss - arm.row_loss, arm.weights)
+
+
+def _usable(arm):
+    return arm.error is None and arm.row_loss is not None
+
+
+def best_baseline(arms, k):
+    """Return the reference baseline (the first, ``source only``), unless another beats it by ``k`` SEs.
+
+    Of several that do, the largest lower bound ``gain - k * se`` wins (with
+    ``k=0``: the lowest estimated risk). The reference is the first usable
+    baseline; None when every baseline failed.
+    """
+    ok = [a for a in arms if a.kind != "candidate" and _usable(a)]
+    if not ok:
+        return None
+    ref = ok[0]
+    bounds = {a.name: (lambda g: g[0] - k * g[1])(gain(a, ref)) for a in ok[1:]}
+    better = [a for a in ok[1:] if bounds[a.name] > 0]
+    return max(better, key=lambda a: bounds[a.name]) if better else ref
+
+
+def adopted(arms, best, k):
+    """Return the candidates whose gain over ``best`` exceeds ``k`` SEs, the largest gain first."""
+    good = []
+    for arm in arms:
+        if arm.kind == "candidate" and _usable(arm):
+            g, se = gain(arm, best)
+            if g - k * se > 0:
+                good.append((g, arm))
+    return [arm for _, arm in sorted(good, key=lambda t: -t[0])]
 
 
 class _Arm:
@@ -132,7 +181,15 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
 
     :math:`n` the number of labeled target rows, :math:`s_g` the standard
     deviation of the :math:`g_j`. Of several such candidates, the one with the
-    largest lower bound is kept.
+    largest estimated gain :math:`\bar g` is kept (each passed the test; ``k``
+    applies per comparison, not to the family).
+
+    With ``scoring="balanced_accuracy"`` every mean above is weighted: row
+    :math:`j` of class :math:`y_j` gets :math:`c_j = n / (K n_{y_j})` (:math:`K`
+    classes, :math:`n_{y_j}` rows of that class), so that
+    :math:`\bar\ell = \sum_j c_j \ell(j) / \sum_j c_j` is one minus the balanced
+    accuracy, and :math:`\bar g = \sum_j c_j g_j / \sum_j c_j` with the standard
+    error :math:`\operatorname{sd}(c_j g_j) / (\bar c \sqrt{n})`.
 
     **Without** (or with too few labeled target rows): importance-weighted
     validation on held-out *source* rows (Sugiyama et al., 2007):
@@ -142,7 +199,9 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
     domain classifier (fitted once on every source and target row), and the
     gains :math:`g_i = w_i(\ell_b(i) - \ell_c(i))` are compared in the same way,
     with :math:`\bar g / \bar w` and a standard error
-    :math:`s_g / (\bar w \sqrt{n_s})`, which widens as the weights concentrate.
+    :math:`s_g / (\bar w \sqrt{n_s})`, which widens as the weights concentrate
+    (balanced accuracy: the class factors :math:`c_i` are computed from the
+    classes' weight :math:`\sum_{y_i = k} w_i` and multiply the :math:`w_i`).
     The estimate sees the target only through the weights: it cannot see a
     change of :math:`p(y \mid x)`, so the rule is deliberately conservative
     (``k`` standard errors, and the report gives the effective sample size of
@@ -173,6 +232,14 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         How many standard errors the estimated gain must exceed (a one-sided test
         at about 98 % per comparison; 1.0 adopted harmful candidates on the suite's
         MNIST pairs, see the user guide).
+    scoring : {"accuracy", "balanced_accuracy", "squared_error"} or None, default=None
+        The risk the guard estimates and compares: the 0-1 loss (``"accuracy"``),
+        the class-balanced 0-1 loss (``"balanced_accuracy"``, for a target whose
+        classes are unbalanced: a model that predicts the majority class scores
+        well in accuracy and is kept by the guard unless this is set), or the
+        squared error (regression; it ranks models as R² does on the same rows).
+        ``None``: ``"accuracy"`` for classifiers, ``"squared_error"`` for
+        regressors.
     min_target_labeled : int, default=10
         Labeled target rows needed for the ``target only`` baseline.
     random_state : int, RandomState instance or None, default=None
@@ -192,9 +259,18 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         ``"no target"`` (no target row: the source-only baseline, no estimate).
     risk_estimates_ : dict
         Per model name: ``{"kind", "risk", "risk_se", "gain", "gain_se",
-        "lower_bound", "disagreement", "error"}`` (risk: mean 0-1 loss or squared
-        error; gain and lower bound against the best baseline; ``error`` the
-        message of a skipped failure, else None).
+        "lower_bound", "disagreement", "error"}`` (risk: mean 0-1 loss, class-balanced
+        with ``scoring="balanced_accuracy"``, or squared error; gain and lower
+        bound against the best baseline; ``error`` the message of a skipped
+        failure, else None).
+    row_losses_ : dict
+        Per model name: the mean out-of-fold loss of each evaluated row (the
+        labeled target rows, or the labeled source rows without target labels),
+        the paired values behind ``risk_estimates_``; None for a skipped model
+        and in ``"no target"`` mode.
+    row_weights_ : ndarray or None
+        The weight of each evaluated row in every mean (importance weights,
+        times the class factors with ``scoring="balanced_accuracy"``).
     decision_report_ : str
         A small table of the estimates and a sentence saying why the selection
         was made.
@@ -238,6 +314,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         "n_splits": [Interval(Integral, 2, None, closed="left")],
         "n_repeats": [Interval(Integral, 1, None, closed="left")],
         "k": [Interval(Real, 0, None, closed="left")],
+        "scoring": [StrOptions({"accuracy", "balanced_accuracy", "squared_error"}), None],
         "min_target_labeled": [Interval(Integral, 2, None, closed="left")],
         "random_state": ["random_state"],
     }
@@ -250,6 +327,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         n_splits=5,
         n_repeats=2,
         k=2.0,
+        scoring=None,
         min_target_labeled=10,
         random_state=None,
     ):
@@ -258,6 +336,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         self.n_splits = n_splits
         self.n_repeats = n_repeats
         self.k = k
+        self.scoring = scoring
         self.min_target_labeled = min_target_labeled
         self.random_state = random_state
 
@@ -293,6 +372,17 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         if reserved:
             raise ValueError(f"candidate names {reserved} are reserved for the baselines; rename them.")
         return cands
+
+    def _checked_scoring(self, task):
+        allowed = ("accuracy", "balanced_accuracy") if task == "classification" else ("squared_error",)
+        if self.scoring is None:
+            return allowed[0]
+        if self.scoring not in allowed:
+            raise ValueError(
+                f"scoring={self.scoring!r} does not suit the candidates' task ({task}); use one of "
+                f"{', '.join(map(repr, allowed))} or None."
+            )
+        return self.scoring
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -335,6 +425,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         """
         cands = self._checked_candidates()
         task = task_of(cands[0][1])
+        self._scoring = self._checked_scoring(task)
         d = check_domains(X, y, sample_domain, task=task, estimator=self, y_required=True)
         Xa, ya, sd, labeled = d.X, d.y, d.sample_domain, d.labeled
         rng = check_random_state(self.random_state)
@@ -381,6 +472,8 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             self.estimator_ = chosen.fit(Xa, ya, sd, labeled, seed)
         self.selected_ = chosen.name
         self.risk_estimates_ = {a.name: a.summary for a in arms} if self.mode_ != "no target" else {}
+        self.row_losses_ = {a.name: a.row_loss for a in arms}
+        self.row_weights_ = next((a.weights for a in arms if a.row_loss is not None), None)
         self.decision_report_ = self._report(arms, reason)
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
@@ -424,7 +517,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 seed = int(rng.randint(np.iinfo(np.int32).max))
                 self._run_fold(arms, X, y_fit, sd, None, X[held], y[held], held, task, seed)
         # per labeled target row: its mean out-of-fold loss, one paired value per row
-        _out_of_fold(arms, len(y), rows, np.ones(len(rows)))
+        _out_of_fold(arms, len(y), rows, self._row_weights(y[rows], np.ones(len(rows))))
 
     def _cv_source(self, arms, X, y, sd, labeled, task, rng):
         src = np.flatnonzero((sd >= 0) & labeled)
@@ -447,25 +540,18 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 )
                 for name, p in preds.items():
                     disagreement[name].append(p)
-        _out_of_fold(arms, len(y), src, w_all[src])
+        _out_of_fold(arms, len(y), src, self._row_weights(y[src], w_all[src]))
         return disagreement
 
-    def _gain(self, arm, ref):
-        """Estimated gain of ``arm`` over ``ref`` (weighted mean of paired row gains) and its SE."""
-        return _weighted_mean_se(ref.row_loss - arm.row_loss, arm.weights)
+    def _row_weights(self, y, w):
+        """Return the rows' weights in every mean: ``w``, times the class factors if balanced."""
+        return w * _class_balance(y, w) if self._scoring == "balanced_accuracy" else w
 
     def _best_baseline(self, arms):
-        """``source only``, unless another baseline beats it by ``k`` standard errors (the largest bound)."""
-        ok = [a for a in arms if a.kind != "candidate" and a.error is None and a.row_loss is not None]
-        if not ok:
-            return None
-        ref = ok[0]  # source only (the first arm) while it did not fail
-        bounds = {a.name: (lambda g: g[0] - self.k * g[1])(self._gain(a, ref)) for a in ok[1:]}
-        better = [a for a in ok[1:] if bounds[a.name] > 0]
-        return max(better, key=lambda a: bounds[a.name]) if better else ref
+        return best_baseline(arms, self.k)
 
     def _decide(self, arms, preds):
-        best = self._best_baseline(arms)
+        best = best_baseline(arms, self.k)
         if best is None:
             errors = "; ".join(f"{a.name}: {a.error}" for a in arms if a.kind != "candidate")
             raise RuntimeError(f"every baseline failed, so there is nothing safe to fall back on ({errors}).")
@@ -474,22 +560,23 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             s.update(lower_bound=None, disagreement=None, error=arm.error)
             if arm.row_loss is not None:
                 s["risk"], s["risk_se"] = _weighted_mean_se(arm.row_loss, arm.weights)
-                s["gain"], s["gain_se"] = self._gain(arm, best)
+                s["gain"], s["gain_se"] = gain(arm, best)
                 s["lower_bound"] = s["gain"] - self.k * s["gain_se"]
                 if arm.name in preds and best.name in preds and preds[arm.name]:
                     a, b = np.asarray(preds[arm.name]), np.asarray(preds[best.name])
                     if arm.kind == "candidate" or arm is best:
                         s["disagreement"] = float(np.mean(a != b)) if a.dtype.kind in "OUiub" else None
             arm.summary = s
-        good = [a for a in arms if a.kind == "candidate" and a.error is None and a.summary["lower_bound"] > 0]
+        good = adopted(arms, best, self.k)
         skipped = [a.name for a in arms if a.error is not None]
         note = f" Skipped after a failure: {', '.join(skipped)}." if skipped else ""
         if good:
-            chosen = max(good, key=lambda a: a.summary["lower_bound"])
+            chosen = good[0]
             s = chosen.summary
+            others = f" (the largest estimated gain of {len(good)} such candidates)" if len(good) > 1 else ""
             return chosen, (
-                f"{chosen.name} adopted: its estimated gain over {best.name}, {s['gain']:+.4f}, exceeds "
-                f"k={self.k:g} standard errors ({s['gain_se']:.4f}; {self.mode_}).{note}"
+                f"{chosen.name} adopted{others}: its estimated gain over {best.name}, {s['gain']:+.4f}, "
+                f"exceeds k={self.k:g} standard errors ({s['gain_se']:.4f}; {self.mode_}).{note}"
             )
         why = "" if best is arms[0] else f", which beats {arms[0].name} by more than k standard errors"
         return best, (

@@ -192,3 +192,81 @@ def test_a_candidate_failing_at_the_final_refit_falls_back():
     assert guard.selected_ in ("source only", "target only")
     assert "failed at its final refit (TrainingDivergedError)" in guard.decision_report_
     assert guard.risk_estimates_["late"]["risk"] == 0.0  # it ran, and won, in every fold
+
+
+def test_class_factors_give_the_balanced_error():
+    # the weighted mean of 0-1 losses with the class factors, against scikit-learn's
+    # balanced accuracy (with and without importance weights)
+    from sklearn.metrics import balanced_accuracy_score
+
+    from skdomain.model_selection._safe import _class_balance
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(3, size=200, p=[0.7, 0.2, 0.1])
+    wrong = rng.random(200) < np.array([0.1, 0.4, 0.6])[y]
+    pred = np.where(wrong, (y + 1) % 3, y)
+    for w in (np.ones(200), rng.exponential(size=200)):
+        c = w * _class_balance(y, w)
+        ours = np.sum(c * wrong) / np.sum(c)
+        assert ours == pytest.approx(1 - balanced_accuracy_score(y, pred, sample_weight=w))
+
+
+def test_balanced_scoring_estimates_the_balanced_risk():
+    # 1 repeat: every labeled target row has one out-of-fold 0-1 loss; the risk of each model
+    # is then one minus the balanced accuracy of its out-of-fold predictions
+    from sklearn.metrics import balanced_accuracy_score
+
+    X, y, sd = make_domain_shift(n_source=200, n_target=200, n_target_labeled=40, random_state=1)
+    tl = (sd < 0) & (y != -1)
+    keep = ~tl | (y == 1) | (np.cumsum(tl & (y == 0)) <= 8)  # few labeled target rows of class 0
+    X, y, sd = X[keep], y[keep], sd[keep]
+    tl = (sd < 0) & (y != -1)
+    cands = [("flipped", Flipped())]
+    plain = SafeTransfer(cands, baseline=LogisticRegression(), n_repeats=1, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
+    bal = clone(plain).set_params(scoring="balanced_accuracy").fit(X, y, sample_domain=sd)
+    assert bal.mode_ == "labeled target cv"
+    for name in ("source only", "flipped"):
+        loss = bal.row_losses_[name]
+        np.testing.assert_array_equal(loss, plain.row_losses_[name])  # the same folds and fits
+        pred = np.where(loss > 0, 1 - y[tl], y[tl])
+        expected = 1 - balanced_accuracy_score(y[tl], pred)
+        assert bal.risk_estimates_[name]["risk"] == pytest.approx(expected)
+        assert plain.risk_estimates_[name]["risk"] == pytest.approx(loss.mean())
+    assert np.ptp(bal.row_weights_) > 0 and np.ptp(plain.row_weights_) == 0
+
+
+def test_scoring_must_suit_the_task():
+    X, y, sd = load_auto_mpg("japan", n_target_labeled=10, random_state=0)
+    guard = SafeTransfer([("kmm", KMM(Ridge()))], scoring="balanced_accuracy")
+    with pytest.raises(ValueError, match="does not suit the candidates' task \\(regression\\)"):
+        guard.fit(X, y, sample_domain=sd)
+    with pytest.raises(ValueError, match="scoring"):
+        SafeTransfer([("kmm", KMM(Ridge()))], scoring="r2").fit(X, y, sample_domain=sd)
+
+
+def _arm(name, kind, loss):
+    from types import SimpleNamespace
+
+    loss = np.asarray(loss, float)
+    return SimpleNamespace(name=name, kind=kind, row_loss=loss, weights=np.ones(len(loss)), error=None)
+
+
+def test_the_rule_baseline_reference_and_the_largest_gain():
+    from skdomain.model_selection._safe import adopted, best_baseline
+
+    n = 40
+    src = _arm("source only", "baseline", np.r_[np.ones(10), np.zeros(n - 10)])  # risk 0.25
+    tgt = _arm("target only", "target only", np.r_[np.ones(8), np.zeros(n - 8)])  # risk 0.20
+    # target only is better by its mean, not by 2 standard errors: the reference stays
+    assert best_baseline([src, tgt], k=2.0) is src
+    assert best_baseline([src, tgt], k=0.0) is tgt
+    # two candidates that both clear 2 SEs over source only: "steady" wins 6 rows and loses
+    # none (gain 0.150, SE 0.057, bound +0.036), "bold" wins 10 rows and loses 3 (gain
+    # 0.175, SE 0.087, bound +0.001): the larger gain comes first, not the larger bound
+    steady = _arm("steady", "candidate", np.r_[np.zeros(6), np.ones(4), np.zeros(n - 10)])
+    bold = _arm("bold", "candidate", np.r_[np.zeros(10), np.ones(3), np.zeros(n - 13)])
+    assert [a.name for a in adopted([src, tgt, steady, bold], src, k=2.0)] == ["bold", "steady"]
+    # a candidate that does no better than the baseline is never adopted
+    assert adopted([src, _arm("same", "candidate", src.row_loss)], src, k=0.0) == []
