@@ -8,7 +8,9 @@ over source and target rows; labels never read):
 
 * ``cps->nsw`` (classification, judged by balanced accuracy; plain accuracy is
   recorded too), ``wages78->85``, ``usa->japan``, ``usa->europe`` (regression,
-  R²), ``mnist->digits`` and ``digits->mnist`` (classification, accuracy).
+  R²), ``mnist->digits`` and ``digits->mnist`` (classification, accuracy), and
+  the synthetic multi-source family ``5 tasks->task`` (regression, R²; five
+  source tasks whose models share a rank-3 dictionary with the target's).
 
 For each seed, the loader draws 20 labeled target rows
 (``n_target_labeled=20, random_state=seed``; stratified by class for
@@ -36,10 +38,11 @@ regression):
 * ``TCA``: ``make_pipeline(TCA(random_state=seed), LabeledOnly(learner))``;
 * ``dictionary``: ``DictionaryTransferClassifier / Regressor(random_state=seed)``,
   budget 20 only (without labeled target rows it warns and fits its ridge model
-  of the pooled source rows: no transfer). The suite's pairs have ONE source,
+  of the pooled source rows: no transfer). The real pairs have ONE source,
   so the shared dictionary has one source model to learn from: with the
   default ``n_atoms="auto"`` it gets one atom (the source model's direction;
-  the former default ``n_atoms=5`` barely constrained the target model). Its own
+  the former default ``n_atoms=5`` barely constrained the target model);
+  ``5 tasks->task`` has five, one task per source id. Its own
   baseline, ``dictionary source only``, is the same estimator fitted on the
   same labeled rows all marked as source (its ridge model of the pooled
   labeled rows, no target task);
@@ -57,12 +60,19 @@ regression):
   would pass them.
 
 * ``guard``: ``SafeTransfer([("KMM", KMM(...)), ("TCA", make_pipeline(TCA(...),
-  LabeledOnly(learner)))], random_state=seed)`` at its defaults (5-fold x 2
-  repeats; its baselines source only and, with 20 labels, target only). Its
-  row also gives Δ against the best baseline (source only or target only,
+  LabeledOnly(learner)))], scoring=..., random_state=seed)`` at its defaults
+  (5-fold x 2 repeats; its baselines source only and, with 20 labels, target
+  only; ``scoring="balanced_accuracy"`` on ``cps->nsw``, the pair's metric).
+  Its row also gives Δ against the best baseline (source only or target only,
   whichever has the higher mean on the pair and budget), the best candidate
   and how often each model was picked. ``--methods guard --name
   bench_shift_suite_guard --save`` keeps these runs apart from the others.
+* ``guard+DANN``: the same guard with ``("DANN", DANNClassifier /
+  DANNRegressor(random_state=seed))`` as a third candidate (every model then
+  gets float32 inputs); it also weighs ``net source only`` (DANN with
+  ``mu=0``) as a baseline, and its best baseline is the best of the three.
+  About ten times the cost of one DANN fit per budget: run it on the pairs
+  you need.
 
 Reported per pair, method and budget: the score mean +- std over the seeds, the
 paired per-seed difference to the method's baseline (``Δ = method - baseline``,
@@ -127,6 +137,7 @@ SIZES = {
     "cps->nsw": ((2000, None), (500, None)),
     "mnist->digits": ((1000, 1000), (300, 300)),
     "digits->mnist": ((1000, 1000), (300, 300)),
+    "5 tasks->task": ((None, None), (500, 300)),
 }
 #: method -> (its baseline, needs labeled target rows)
 METHODS = {
@@ -141,17 +152,23 @@ METHODS = {
     "DAN source only": (None, False),
     "DAN": ("DAN source only", False),
     "guard": ("source only", False),
+    "guard+DANN": ("source only", False),
 }
-#: the guard's candidates (its baselines: source only, and target only with 20 labels)
-GUARD_CANDIDATES = ("KMM", "TCA")
+#: each guard's candidates (its baselines: source only, net source only with DANN, and target
+#: only with 20 labels); they are run as methods of their own too, for the comparison
+GUARDS = {"guard": ("KMM", "TCA"), "guard+DANN": ("KMM", "TCA", "DANN")}
 
 
 def learner(task):
     return LogisticRegression(max_iter=1000) if task == "classification" else Ridge()
 
 
-def fit_method(name, task, X, y, sd, seed):
-    """Fit method ``name`` on contract data ``X, y, sd``; return the fitted predictor."""
+def fit_method(name, task, X, y, sd, seed, metric=None):
+    """Fit method ``name`` on contract data ``X, y, sd``; return the fitted predictor.
+
+    ``metric`` is the pair's metric: the guards estimate balanced accuracy where the
+    pair is judged by it.
+    """
     clf = task == "classification"
     labeled = (y != -1) if clf else ~np.isnan(y)
     if name == "source only":
@@ -164,12 +181,17 @@ def fit_method(name, task, X, y, sd, seed):
     if name == "TCA":
         pipe = make_pipeline(TCA(random_state=seed), LabeledOnly(learner(task)))
         return pipe.fit(X, y, tca__sample_domain=sd)
-    if name == "guard":
+    if name in GUARDS:
         candidates = [
             ("KMM", KMM(learner(task), random_state=seed)),
             ("TCA", make_pipeline(TCA(random_state=seed), LabeledOnly(learner(task)))),
         ]
-        return SafeTransfer(candidates, random_state=seed).fit(X, y, sample_domain=sd)
+        if "DANN" in GUARDS[name]:
+            candidates.append(("DANN", (DANNClassifier if clf else DANNRegressor)(random_state=seed)))
+            X, y = X.astype(np.float32), (y if clf else y.astype(np.float32))  # the nets take float32
+        scoring = "balanced_accuracy" if metric == "balanced_accuracy" else None
+        guard = SafeTransfer(candidates, scoring=scoring, random_state=seed).fit(X, y, sample_domain=sd)
+        return _Float32(guard) if "DANN" in GUARDS[name] else guard
     dictionary = DictionaryTransferClassifier if clf else DictionaryTransferRegressor
     if name == "dictionary":
         return dictionary(random_state=seed).fit(X, y, sample_domain=sd)
@@ -235,12 +257,12 @@ def run_pair(name, pair, methods, seeds, quick):
                 if METHODS[method][1] and budget == 0:
                     continue
                 t0 = time.perf_counter()
-                model = fit_method(method, task, X, y, sd, seed)
+                model = fit_method(method, task, X, y, sd, seed, metric)
                 fit_s = time.perf_counter() - t0
                 got = scores(task, metric, y_true[scored], model.predict(X[scored]))
                 rec = records.setdefault((method, budget), {"score": [], "fit_s": [], "accuracy": []})
-                if method == "guard":
-                    rec.setdefault("selected", []).append(model.selected_)
+                if method in GUARDS:
+                    rec.setdefault("selected", []).append(getattr(model, "model", model).selected_)
                 rec["score"].append(float(got[metric]))
                 rec["fit_s"].append(fit_s)
                 if metric == "balanced_accuracy":
@@ -273,20 +295,21 @@ def run_pair(name, pair, methods, seeds, quick):
             row["wins"] = f"{int((d > 0).sum())}/{d.size}"
         rows.append(row)
     for row in rows:
-        if row["method"] != "guard":
+        if row["method"] not in GUARDS:
             continue
         # the guard against the best baseline and the best candidate (by mean, same budget)
         means = {r["method"]: r for r in rows if r["budget"] == row["budget"]}
-        best_base = max(
-            (m for m in ("source only", "target only") if m in means), key=lambda m: means[m]["mean"]
+        bases = ("source only", "target only") + (
+            ("net source only",) if "DANN" in GUARDS[row["method"]] else ()
         )
+        best_base = max((m for m in bases if m in means), key=lambda m: means[m]["mean"])
         d = np.array(row["score"]) - np.array(means[best_base]["score"])
         row["best_baseline"], row["delta_best_mean"], row["delta_best_std"] = (
             best_base,
             float(d.mean()),
             float(d.std()),
         )
-        cands = [m for m in GUARD_CANDIDATES if m in means]
+        cands = [m for m in GUARDS[row["method"]] if m in means]
         if cands:
             best_cand = max(cands, key=lambda m: means[m]["mean"])
             row["best_candidate"], row["best_candidate_mean"] = best_cand, means[best_cand]["mean"]
@@ -321,10 +344,10 @@ def print_pair(rows):
         for k in ("score_s", "delta_s", "vs"):
             r.pop(k)
     for r in rows:
-        if r["method"] == "guard":
+        if r["method"] in GUARDS:
             picks = {p: r["selected"].count(p) for p in dict.fromkeys(r["selected"])}
             print(
-                f"  guard, {r['budget']} labels: {r['mean']:.3f}; best baseline {r['best_baseline']} "
+                f"  {r['method']}, {r['budget']} labels: {r['mean']:.3f}; best baseline {r['best_baseline']} "
                 f"Δ {r['delta_best_mean']:+.3f} ± {r['delta_best_std']:.3f}; best candidate "
                 f"{r.get('best_candidate')} {r.get('best_candidate_mean', float('nan')):.3f}; picks {picks}"
             )
@@ -355,8 +378,9 @@ def main():
         if m not in METHODS:
             parser.error(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
     # a method is compared with its baseline: run the baseline too (the guard: its candidates too)
-    if "guard" in methods:
-        methods += ["target only", *GUARD_CANDIDATES]
+    for guard, cands in GUARDS.items():
+        if guard in methods:
+            methods += ["target only", *cands]
     methods = [m for m in METHODS if m in methods or any(METHODS[x][0] == m for x in methods)]
     seeds = list(range(args.seeds if args.seeds is not None else (2 if args.quick else 10)))
     warnings.filterwarnings("ignore", category=ConvergenceWarning)

@@ -432,6 +432,45 @@ def load_auto_mpg(
     )
 
 
+def _shared_dictionary_family(
+    *,
+    n_target_labeled=20,
+    n_source=None,
+    n_target=None,
+    return_target_labels=False,
+    random_state=None,
+    standardize=None,
+):
+    """Load the suite's multi-source family: five tasks and a target sharing a rank-3 dictionary.
+
+    :func:`make_shared_dictionary_tasks` with the setting of issue 12 (5 source
+    tasks of 200 rows, 30 features, 3 atoms, noise 0.1, shift 0.5; 500 target
+    rows), a new dictionary and tasks per ``random_state``. ``n_source`` (total
+    source rows, split evenly over the 5 tasks) and ``n_target`` shrink it;
+    ``standardize`` as in the real loaders.
+    """
+    from ._dictionary_tasks import make_shared_dictionary_tasks
+
+    n_sources = 5
+    per_task = 200 if n_source is None else max(1, n_source // n_sources)
+    X, y, sd, y_true = make_shared_dictionary_tasks(
+        n_sources=n_sources,
+        n_source_samples=per_task,
+        n_target=500 if n_target is None else n_target,
+        n_target_labeled=n_target_labeled,
+        n_features=30,
+        n_atoms=3,
+        noise=0.1,
+        shift=0.5,
+        return_target_labels=True,
+        random_state=random_state,
+    )
+    src = sd >= 0
+    Xs, Xt = standardize_domains(X[src], X[~src], standardize)
+    X = np.vstack([Xs, Xt])  # the generator puts every source row before the target rows
+    return (X, y, sd, y_true) if return_target_labels else (X, y, sd)
+
+
 def shift_suite():
     """Return the pairs of the shift suite: how to load each, its task and the metric that judges it.
 
@@ -450,7 +489,15 @@ def shift_suite():
     ``usa->europe``     :func:`load_auto_mpg` ``("europe")``       regression      :math:`R^2`
     ``mnist->digits``   :func:`load_mnist_digits`                  classification  accuracy
     ``digits->mnist``   :func:`load_mnist_digits`                  classification  accuracy
+    ``5 tasks->task``   :func:`make_shared_dictionary_tasks`       regression      :math:`R^2`
     ==================  =========================================  ==============  ===================
+
+    ``5 tasks->task`` is the one synthetic family: five source tasks (ids 0-4,
+    200 rows each) and a target task (500 rows) whose linear models share a
+    rank-3 dictionary, 30 features, noise 0.1, drawn anew per ``random_state``
+    (``n_source`` is the total over the five tasks). It is there so that
+    multi-source transfer (:class:`~skdomain.parameter.DictionaryTransferRegressor`)
+    is judged on a shift it was made for.
 
     Returns
     -------
@@ -466,13 +513,15 @@ def shift_suite():
     See Also
     --------
     load_cps_nsw, load_wages_1978_1985, load_auto_mpg, load_mnist_digits : The loaders.
+    make_shared_dictionary_tasks : The generator of the multi-source family.
 
     Examples
     --------
     >>> from skdomain.datasets import shift_suite
     >>> suite = shift_suite()
-    >>> list(suite)
-    ['cps->nsw', 'wages78->85', 'usa->japan', 'usa->europe', 'mnist->digits', 'digits->mnist']
+    >>> list(suite)  # doctest: +NORMALIZE_WHITESPACE
+    ['cps->nsw', 'wages78->85', 'usa->japan', 'usa->europe', 'mnist->digits', 'digits->mnist',
+     '5 tasks->task']
     >>> pair = suite["usa->japan"]
     >>> X, y, sd = pair["load"](n_target_labeled=20, random_state=0)
     >>> pair["task"], pair["metric"], X.shape
@@ -509,5 +558,10 @@ def shift_suite():
             "load": partial(load_mnist_digits, "digits->mnist", **pooled),
             "task": "classification",
             "metric": "accuracy",
+        },
+        "5 tasks->task": {
+            "load": partial(_shared_dictionary_family, **pooled),
+            "task": "regression",
+            "metric": "r2",
         },
     }

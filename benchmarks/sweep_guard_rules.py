@@ -1,0 +1,219 @@
+"""The sweep behind SafeTransfer's rule (issue 12 §2): which ``k``, which baseline, which pick.
+
+Not a benchmark of the guard (``bench_shift_suite.py --methods guard`` is): the
+record of how its rule was chosen. Same data, seeds, budgets and scoring as
+``bench_shift_suite.py`` (20 labeled target rows per seed; both budgets scored on
+the same rows). For each pair, seed and budget it fits the guard once (at its
+defaults, with the pair's metric as ``scoring``) and keeps every model's paired
+out-of-fold row losses (``row_losses_``, ``row_weights_``); it fits every model
+the guard weighs on all rows, as ``bench_shift_suite.py`` does, and scores it on
+the target rows. A rule is then replayed offline on the stored losses:
+
+* ``k``: how many standard errors a candidate's gain over the best baseline must
+  exceed (the guard's ``k``);
+* ``kb``: the same for another baseline to replace ``source only`` (0: the
+  baseline with the lowest estimated risk);
+* ``pick``: of several adopted candidates, the largest estimated ``gain`` or the
+  largest lower ``bound``.
+
+The score of a rule on a pair and budget is the mean over the seeds of the
+target score of the model it picks, minus that of the best baseline (the one
+with the higher mean over the seeds, as in ``bench_shift_suite.py``). The report
+prints, per rule, the issue's targets over the tuning pairs: how many pair ×
+budget rows fall more than 1 point (0.01 R²) below the best baseline, the mean
+Δ, and on how many of the rows where the best candidate beats the best baseline
+by 2 points or more the pick is within 1 point of it; then the same for the
+held-out pair (``usa->europe``), which takes no part in choosing.
+
+    python benchmarks/sweep_guard_rules.py run /tmp/guard_rules.pkl --seeds 10
+    python benchmarks/sweep_guard_rules.py run /tmp/guard_rules_nets.pkl --guard guard+DANN \
+        --pairs "mnist->digits,digits->mnist" --seeds 5
+    python benchmarks/sweep_guard_rules.py report /tmp/guard_rules.pkl \
+        | tee benchmarks/results/sweep_guard_rules.log
+
+``run`` writes a pickle of the per-seed records (row losses included: a few MB,
+kept out of the repository); ``report`` replays the rules on it. ``cps->nsw``
+runs on the ``--quick`` subsample of ``bench_shift_suite.py`` (500 source rows):
+the guard fits KMM 11 times.
+"""
+
+import argparse
+import itertools
+import pickle
+import time
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from bench_shift_suite import GUARDS, N_LABELED, SIZES, fit_method, scores
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+from skdomain.datasets import shift_suite
+from skdomain.model_selection._safe import adopted, best_baseline, gain
+
+from _common import print_load_at_start, print_table, print_total
+
+HELD_OUT = "usa->europe"
+K_GRID = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+KB_GRID = (0.0, 1.0, 2.0)
+PICKS = ("gain", "bound")
+
+
+def run(path, pairs, seeds, guard):
+    suite = shift_suite()
+    records = []
+    for name in pairs:
+        pair = suite[name]
+        task, metric = pair["task"], pair["metric"]
+        clf = task == "classification"
+        n_source, n_target = SIZES.get(name, ((None, None), (None, None)))[1 if name == "cps->nsw" else 0]
+        t0 = time.perf_counter()
+        for seed in seeds:
+            X, y20, sd, y_true = pair["load"](
+                n_source=n_source,
+                n_target=n_target,
+                n_target_labeled=N_LABELED,
+                return_target_labels=True,
+                random_state=seed,
+            )
+            masked = (y20 == -1) if clf else np.isnan(y20)
+            scored = (sd < 0) & masked
+            y0 = y20.copy()
+            y0[sd < 0] = -1 if clf else np.nan
+            for budget, y in ((0, y0), (N_LABELED, y20)):
+                model = fit_method(guard, task, X, y, sd, seed, metric)
+                fitted = getattr(model, "model", model)
+                test = {}
+                for arm in fitted.row_losses_:
+                    arm_model = fit_method(arm, task, X, y, sd, seed, metric)
+                    got = scores(task, metric, y_true[scored], arm_model.predict(X[scored]))
+                    test[arm] = float(got[metric])
+                records.append(
+                    {
+                        "pair": name,
+                        "seed": seed,
+                        "budget": budget,
+                        "mode": fitted.mode_,
+                        "selected": fitted.selected_,
+                        "kinds": {n: s["kind"] for n, s in fitted.risk_estimates_.items()},
+                        "row_losses": fitted.row_losses_,
+                        "row_weights": fitted.row_weights_,
+                        "test": test,
+                    }
+                )
+            print(f"  {name} seed {seed} done", flush=True)
+        print(f"  {name}: {time.perf_counter() - t0:.0f} s", flush=True)
+        with open(path, "wb") as f:  # after every pair: a stopped run keeps what it did
+            pickle.dump({"guard": guard, "records": records}, f)
+
+
+def replay(rec, k, kb, pick):
+    """Return the name of the model the rule ``(k, kb, pick)`` picks on one stored fit."""
+    arms = [
+        SimpleNamespace(name=n, kind=rec["kinds"][n], row_loss=loss, weights=rec["row_weights"], error=None)
+        for n, loss in rec["row_losses"].items()
+    ]
+    best = best_baseline(arms, kb)
+    good = adopted(arms, best, k)
+    if not good:
+        return best.name
+    if pick == "bound":
+        return max(good, key=lambda a: (lambda g: g[0] - k * g[1])(gain(a, best))).name
+    return good[0].name
+
+
+def report(path):
+    data = pickle.load(open(path, "rb"))
+    records = data["records"]
+    cells = {}  # (pair, budget) -> records
+    for rec in records:
+        cells.setdefault((rec["pair"], rec["budget"]), []).append(rec)
+    print(f"{data['guard']}: {len(records)} fits, pairs {sorted({p for p, _ in cells})}")
+    # per cell: the best baseline and the best candidate by their mean over the seeds
+    ref = {}
+    for key, recs in cells.items():
+        names = list(recs[0]["test"])
+        means = {n: np.mean([r["test"][n] for r in recs]) for n in names}
+        kinds = recs[0]["kinds"]
+        bases = [n for n in names if kinds[n] != "candidate"]
+        cands = [n for n in names if kinds[n] == "candidate"]
+        best_base = max(bases, key=means.get)
+        best_cand = max(cands, key=means.get)
+        ref[key] = (best_base, means[best_base], best_cand, means[best_cand])
+    rows = []
+    for k, kb, pick in itertools.product(K_GRID, KB_GRID, PICKS):
+        row = {"k": k, "kb": kb, "pick": pick}
+        for part, keep in (("tune", lambda p: p != HELD_OUT), ("held", lambda p: p == HELD_OUT)):
+            deltas, misses, near, big = [], 0, 0, 0
+            for key, recs in cells.items():
+                if not keep(key[0]):
+                    continue
+                best_base, base_mean, best_cand, cand_mean = ref[key]
+                score = np.mean([r["test"][replay(r, k, kb, pick)] for r in recs])
+                d = score - base_mean
+                deltas.append(d)
+                misses += d < -0.01
+                if cand_mean - base_mean >= 0.02:
+                    big += 1
+                    near += score >= cand_mean - 0.01
+            if deltas:
+                row[f"{part}_miss"] = f"{misses}/{len(deltas)}"
+                row[f"{part}_mean"] = float(np.mean(deltas))
+                row[f"{part}_worst"] = float(np.min(deltas))
+                row[f"{part}_near"] = f"{near}/{big}"
+        rows.append(row)
+    print_table(
+        rows,
+        [
+            ("k", "k", "{:g}"),
+            ("kb", "kb", "{:g}"),
+            ("pick", "pick", "{}"),
+            ("miss >1pt", "tune_miss", "{}"),
+            ("mean Δ", "tune_mean", "{:+.4f}"),
+            ("worst Δ", "tune_worst", "{:+.4f}"),
+            ("near best", "tune_near", "{}"),
+            ("held miss", "held_miss", "{}"),
+            ("held mean Δ", "held_mean", "{:+.4f}"),
+            ("held near", "held_near", "{}"),
+        ],
+    )
+    print("\nper pair and budget at the guard's defaults (k=2, kb=2, pick=gain) and at k=1, kb=0:")
+    for key in sorted(cells):
+        best_base, base_mean, best_cand, cand_mean = ref[key]
+        recs = cells[key]
+        out = []
+        for k, kb in ((2.0, 2.0), (1.0, 0.0)):
+            picks = [replay(r, k, kb, "gain") for r in recs]
+            score = np.mean([r["test"][p] for r, p in zip(recs, picks)])
+            counts = {p: picks.count(p) for p in dict.fromkeys(picks)}
+            out.append(f"k={k:g},kb={kb:g}: {score:.3f} (Δ {score - base_mean:+.3f}) {counts}")
+        print(
+            f"  {key[0]:>14} {key[1]:>2}: best baseline {best_base} {base_mean:.3f}, best candidate "
+            f"{best_cand} {cand_mean:.3f}\n      " + "\n      ".join(out)
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("action", choices=("run", "report"))
+    parser.add_argument("path")
+    parser.add_argument("--pairs", default=",".join(shift_suite()))
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--guard", default="guard", choices=tuple(GUARDS))
+    args = parser.parse_args()
+    if args.action == "report":
+        report(args.path)
+        return
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    threadpool_limits(1)
+    torch.set_num_threads(1)
+    print_load_at_start()
+    t_start = time.perf_counter()
+    run(args.path, args.pairs.split(","), list(range(args.seeds)), args.guard)
+    print_total(t_start)
+
+
+if __name__ == "__main__":
+    main()
