@@ -1,4 +1,4 @@
-"""The sweep behind SafeTransfer's rule (issue 12 §2): which ``k``, which baseline, which pick.
+r"""The sweep behind SafeTransfer's rule (issue 12 §2): which ``k``, which baseline, which pick.
 
 Not a benchmark of the guard (``bench_shift_suite.py --methods guard`` is): the
 record of how its rule was chosen. Same data, seeds, budgets and scoring as
@@ -14,7 +14,15 @@ the target rows. A rule is then replayed offline on the stored losses:
 * ``kb``: the same for another baseline to replace ``source only`` (0: the
   baseline with the lowest estimated risk);
 * ``pick``: of several adopted candidates, the largest estimated ``gain`` or the
-  largest lower ``bound``.
+  largest lower ``bound``;
+* ``est`` (without target labels only): the self-normalised importance-weighted
+  mean of the gains, :math:`\sum_i w_i g_i / \sum_i w_i` with the standard
+  error :math:`s(w g) / (\bar w \sqrt n)` (``ratio``, the guard's), or deep
+  embedded validation's control variate (You et al., 2019; ``dev``):
+  :math:`\overline{wg} + \eta(\bar w - 1)`,
+  :math:`\eta = -\widehat{\mathrm{Cov}}(wg, w) / \widehat{\mathrm{Var}}(w)`, with the
+  standard error :math:`s(wg + \eta w) / \sqrt n` (the weights have mean 1 under
+  the source).
 
 The score of a rule on a pair and budget is the mean over the seeds of the
 target score of the model it picks, minus that of the best baseline (the one
@@ -59,6 +67,16 @@ HELD_OUT = "usa->europe"
 K_GRID = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 KB_GRID = (0.0, 1.0, 2.0)
 PICKS = ("gain", "bound")
+ESTIMATES = ("ratio", "dev")
+
+
+def dev_gain(arm, ref):
+    """Gain of ``arm`` over ``ref`` with deep embedded validation's control variate, and its SE."""
+    w = arm.weights
+    G = w * (ref.row_loss - arm.row_loss)
+    var = w.var(ddof=1)
+    eta = -np.cov(G, w, ddof=1)[0, 1] / var if var > 0 else 0.0
+    return float(G.mean() + eta * (w.mean() - 1)), float((G + eta * w).std(ddof=1) / np.sqrt(len(w)))
 
 
 def run(path, pairs, seeds, guard):
@@ -109,18 +127,19 @@ def run(path, pairs, seeds, guard):
             pickle.dump({"guard": guard, "records": records}, f)
 
 
-def replay(rec, k, kb, pick):
-    """Return the name of the model the rule ``(k, kb, pick)`` picks on one stored fit."""
+def replay(rec, k, kb, pick, est="ratio"):
+    """Return the name of the model the rule ``(k, kb, pick, est)`` picks on one stored fit."""
     arms = [
         SimpleNamespace(name=n, kind=rec["kinds"][n], row_loss=loss, weights=rec["row_weights"], error=None)
         for n, loss in rec["row_losses"].items()
     ]
-    best = best_baseline(arms, kb)
-    good = adopted(arms, best, k)
+    estimate = dev_gain if est == "dev" and rec["mode"] == "importance weighted" else gain
+    best = best_baseline(arms, kb, estimate)
+    good = adopted(arms, best, k, estimate)
     if not good:
         return best.name
     if pick == "bound":
-        return max(good, key=lambda a: (lambda g: g[0] - k * g[1])(gain(a, best))).name
+        return max(good, key=lambda a: (lambda g: g[0] - k * g[1])(estimate(a, best))).name
     return good[0].name
 
 
@@ -143,15 +162,15 @@ def report(path):
         best_cand = max(cands, key=means.get)
         ref[key] = (best_base, means[best_base], best_cand, means[best_cand])
     rows = []
-    for k, kb, pick in itertools.product(K_GRID, KB_GRID, PICKS):
-        row = {"k": k, "kb": kb, "pick": pick}
+    for k, kb, pick, est in itertools.product(K_GRID, KB_GRID, PICKS, ESTIMATES):
+        row = {"k": k, "kb": kb, "pick": pick, "est": est}
         for part, keep in (("tune", lambda p: p != HELD_OUT), ("held", lambda p: p == HELD_OUT)):
             deltas, misses, near, big = [], 0, 0, 0
             for key, recs in cells.items():
                 if not keep(key[0]):
                     continue
                 best_base, base_mean, best_cand, cand_mean = ref[key]
-                score = np.mean([r["test"][replay(r, k, kb, pick)] for r in recs])
+                score = np.mean([r["test"][replay(r, k, kb, pick, est)] for r in recs])
                 d = score - base_mean
                 deltas.append(d)
                 misses += d < -0.01
@@ -170,6 +189,7 @@ def report(path):
             ("k", "k", "{:g}"),
             ("kb", "kb", "{:g}"),
             ("pick", "pick", "{}"),
+            ("est", "est", "{}"),
             ("miss >1pt", "tune_miss", "{}"),
             ("mean Δ", "tune_mean", "{:+.4f}"),
             ("worst Δ", "tune_worst", "{:+.4f}"),
@@ -179,16 +199,16 @@ def report(path):
             ("held near", "held_near", "{}"),
         ],
     )
-    print("\nper pair and budget at the guard's defaults (k=2, kb=2, pick=gain) and at k=1, kb=0:")
+    print("\nper pair and budget, pick=gain, at (k, kb, est) = (2, 2, ratio), (2, 2, dev), (1, 0, ratio):")
     for key in sorted(cells):
         best_base, base_mean, best_cand, cand_mean = ref[key]
         recs = cells[key]
         out = []
-        for k, kb in ((2.0, 2.0), (1.0, 0.0)):
-            picks = [replay(r, k, kb, "gain") for r in recs]
+        for k, kb, est in ((2.0, 2.0, "ratio"), (2.0, 2.0, "dev"), (1.0, 0.0, "ratio")):
+            picks = [replay(r, k, kb, "gain", est) for r in recs]
             score = np.mean([r["test"][p] for r, p in zip(recs, picks)])
             counts = {p: picks.count(p) for p in dict.fromkeys(picks)}
-            out.append(f"k={k:g},kb={kb:g}: {score:.3f} (Δ {score - base_mean:+.3f}) {counts}")
+            out.append(f"k={k:g},kb={kb:g},{est}: {score:.3f} (Δ {score - base_mean:+.3f}) {counts}")
         print(
             f"  {key[0]:>14} {key[1]:>2}: best baseline {best_base} {base_mean:.3f}, best candidate "
             f"{best_cand} {cand_mean:.3f}\n      " + "\n      ".join(out)

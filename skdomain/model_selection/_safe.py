@@ -99,7 +99,7 @@ def _usable(arm):
     return arm.error is None and arm.row_loss is not None
 
 
-def best_baseline(arms, k):
+def best_baseline(arms, k, estimate=gain):
     """Return the reference baseline (the first, ``source only``), unless another beats it by ``k`` SEs.
 
     Of several that do, the largest lower bound ``gain - k * se`` wins (with
@@ -110,17 +110,17 @@ def best_baseline(arms, k):
     if not ok:
         return None
     ref = ok[0]
-    bounds = {a.name: (lambda g: g[0] - k * g[1])(gain(a, ref)) for a in ok[1:]}
+    bounds = {a.name: (lambda g: g[0] - k * g[1])(estimate(a, ref)) for a in ok[1:]}
     better = [a for a in ok[1:] if bounds[a.name] > 0]
     return max(better, key=lambda a: bounds[a.name]) if better else ref
 
 
-def adopted(arms, best, k):
+def adopted(arms, best, k, estimate=gain):
     """Return the candidates whose gain over ``best`` exceeds ``k`` SEs, the largest gain first."""
     good = []
     for arm in arms:
         if arm.kind == "candidate" and _usable(arm):
-            g, se = gain(arm, best)
+            g, se = estimate(arm, best)
             if g - k * se > 0:
                 good.append((g, arm))
     return [arm for _, arm in sorted(good, key=lambda t: -t[0])]
