@@ -389,6 +389,12 @@ def effective_sample_size(weights):
 
 def _density_ratio(Xs, Xt, domain_classifier):
     r"""``w(x) = p_T(x) / p_S(x) = (n_s / n_t) P(t|x) / P(s|x)`` by a domain classifier."""
+    if not hasattr(domain_classifier, "predict_proba"):
+        raise TypeError(
+            f"the domain classifier must have predict_proba (the density ratio is read from "
+            f"its probabilities); {type(domain_classifier).__name__} has none. Use e.g. "
+            "LogisticRegression(), or wrap it in CalibratedClassifierCV."
+        )
     clf = clone(domain_classifier)
     clf.fit(np.vstack([Xs, Xt]), np.r_[np.zeros(len(Xs)), np.ones(len(Xt))])
     p = np.clip(clf.predict_proba(Xs)[:, 1], 1e-6, 1 - 1e-6)

@@ -170,6 +170,12 @@ def test_scorer_errors_name_the_problem(shifted):
     ]:
         with pytest.raises(ValueError, match=match):
             scorer(m, Xv[src], yv[src])
+    # a domain classifier without probabilities: the density ratio cannot be read from it
+    from sklearn.svm import LinearSVC
+
+    for scorer in (ImportanceWeightedScorer, DeepEmbeddedValidationScorer):
+        with pytest.raises(TypeError, match="must have predict_proba.*LinearSVC has none"):
+            scorer(domain_classifier=LinearSVC())(m, Xv, yv, sample_domain=sdv)
     # a plain estimator is reverse-validated on its pseudo-labels alone
     plain = LogisticRegression().fit(Xv[src], yv[src])
     assert 0.0 <= ReverseValidationScorer()(plain, Xv, yv) <= 1.0
