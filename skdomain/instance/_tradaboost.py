@@ -124,9 +124,10 @@ class _TrAdaBoostBase(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
     def _boost(self, base, X, y, w, is_target, mode, rng):
         """Run the boosting rounds from weights ``w``; return the round records and why it stopped.
 
-        ``mode`` names the update of ``_round``. A round whose error on the error rows
-        reaches the chance level is discarded and stops the loop, except the first (it
-        is kept alone); an error of 0 caps the round's weight (``EPS_FLOOR``) and stops.
+        ``mode`` names the update of ``_round``. In plain AdaBoost and AdaBoost.R2', a round
+        whose error reaches the chance level is discarded and stops the loop, except the
+        first (kept alone); in TrAdaBoost it gets weight 0 and the loop goes on. An error
+        of 0 caps the round's weight (``EPS_FLOOR``) and stops.
         """
         w = w / w.sum()
         estimators, weights, errors, shares = [], [], [], []
@@ -136,7 +137,7 @@ class _TrAdaBoostBase(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
             positive = w > 0
             fit_weighted(h, X[positive], y[positive], w[positive] * positive.sum())  # mean weight 1
             eps, alpha, w_next = self._round(h.predict(X), y, w, is_target, mode)
-            if eps >= self._chance_error():
+            if w_next is None:
                 if t == 0:
                     estimators.append(h)
                     weights.append(1.0)
@@ -167,17 +168,24 @@ class _TrAdaBoostBase(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
         X = validate_data(self, X, reset=False)
         return np.stack([est.predict(X) for est in self.estimators_])
 
+    @staticmethod
+    def _voters(P, weights):
+        """The voting rounds' outputs and weights; the last round alone when none has weight > 0."""
+        if not (weights > 0).any():  # no voting round beat chance on the target rows
+            return P[-1:], np.ones(1)
+        return P, weights
+
     def _stages(self, X):
         """For each stage t = 1..T: (voting rows of the round outputs, their weights)."""
         P = self._round_outputs(X)
         for t in range(1, P.shape[0] + 1):
             s = _vote_start(t, self._second_half)
-            yield P[s:t], self.estimator_weights_[s:t]
+            yield self._voters(P[s:t], self.estimator_weights_[s:t])
 
     def _final(self, X):
         P = self._round_outputs(X)
         s = self.first_voting_round_
-        return P[s:], self.estimator_weights_[s:]
+        return self._voters(P[s:], self.estimator_weights_[s:])
 
     def score(self, X, y, sample_weight=None):
         """Accuracy (classifier) or R² (regressor) on the labeled rows of ``y``.
@@ -244,12 +252,20 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
 
         \alpha_t = \ln\frac{1 - \epsilon_t}{\epsilon_t} + \ln(K - 1),
 
-    which is the paper's :math:`\ln(1/\beta_t)` at :math:`K = 2`. A round
-    must beat chance on the target rows, :math:`\epsilon_t < 1 - 1/K` (the
-    paper's :math:`\epsilon_t < 1/2` at :math:`K = 2`; :math:`\alpha_t > 0`
-    exactly then). A round at or above it is discarded and boosting stops (the
-    first round is kept alone: the ensemble is then that learner). The source
+    which is the paper's :math:`\ln(1/\beta_t)` at :math:`K = 2`. The source
     update keeps the paper's :math:`\beta` for every :math:`K`.
+
+    **A round at or above chance** on the target rows,
+    :math:`\epsilon_t \ge 1 - 1/K` (the paper assumes :math:`\epsilon_t < 1/2`;
+    :math:`\alpha_t > 0` exactly below it): its :math:`\alpha_t` is set to 0 (it
+    does not vote, the target weights do not change: :math:`\beta_t = 1`), and
+    the source update goes on, so boosting continues. SAMME would stop there
+    instead; but with few target rows the first learners are fitted on a
+    source-dominated distribution and are often worse than chance on the target
+    exactly when the source misleads, and stopping would return that source
+    model (measured on the constructed shift of the tests: 1 round on 5 of 6
+    seeds). When no voting round has :math:`\alpha_t > 0`, the last round alone
+    predicts.
 
     **Prediction** is the vote of the second half of the rounds,
     :math:`t = \lceil N/2 \rceil, \dots, N`, as in the paper (the early rounds,
@@ -379,10 +395,13 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         miss = (pred != y).astype(float)
         rows = is_target if mode == "tradaboost" else np.ones_like(is_target)
         eps = float(np.sum(w[rows] * miss[rows]) / np.sum(w[rows]))
-        if eps >= self._chance_error():  # discarded (or kept alone): no weight, no update
-            return eps, None, None
-        eps_c = min(max(eps, EPS_FLOOR), 1.0 - EPS_FLOOR)
-        alpha = self.learning_rate * (np.log((1.0 - eps_c) / eps_c) + np.log(self.n_classes_ - 1.0))
+        if eps >= self._chance_error():
+            if mode != "tradaboost":  # SAMME: discarded (or kept alone), no update
+                return eps, None, None
+            alpha = 0.0  # TrAdaBoost: no vote, target weights unchanged, the source update goes on
+        else:
+            eps_c = max(eps, EPS_FLOOR)
+            alpha = self.learning_rate * (np.log((1.0 - eps_c) / eps_c) + np.log(self.n_classes_ - 1.0))
         w = w.copy()
         w[rows] *= np.exp(alpha * miss[rows])
         if mode == "tradaboost":
@@ -544,7 +563,7 @@ def _source_factor(w_source, e_source, target_total, share):
     """Return the source weights after a two-stage step: ``w_s β^{e}``.
 
     β in [0, 1] is such that the target rows carry ``share`` of the total weight
-    (bisection; Pardoe & Stone's binary search).
+    (Pardoe & Stone's binary search, here over -ln β).
 
     When even β → 0 leaves too much source weight (rows of adjusted error 0 keep theirs),
     those rows are scaled down together to reach ``share``.
@@ -557,14 +576,22 @@ def _source_factor(w_source, e_source, target_total, share):
         return floor * (want / floor.sum())
     if w_source.sum() <= want:
         return w_source
+    # bisection on u = -ln β in [0, ∞): adjusted errors near 0 need β far below machine precision
+    def weight(u):
+        return np.sum(w_source * np.exp(-u * e_source))
+
     lo, hi = 0.0, 1.0
-    for _ in range(100):
+    while weight(hi) > want:
+        lo, hi = hi, 2.0 * hi
+    for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if np.sum(w_source * mid**e_source) > want:
-            hi = mid
-        else:
+        if weight(mid) > want:
             lo = mid
-    return w_source * (0.5 * (lo + hi)) ** e_source
+        else:
+            hi = mid
+        if hi - lo <= 1e-13 * hi:
+            break
+    return w_source * np.exp(-0.5 * (lo + hi) * e_source)
 
 
 class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
@@ -582,10 +609,12 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     with :math:`L(u) = u` (``loss="linear"``), :math:`u^2` (``"square"``) or
     :math:`1 - e^{-u}` (``"exponential"``); the round's error is
     :math:`\epsilon_t = \sum_i p_i^t e_i^t` over the rows that measure it, and
-    :math:`\beta_t = \epsilon_t / (1 - \epsilon_t)`. A round with
-    :math:`\epsilon_t \ge 1/2` is discarded and boosting stops (the first round
-    is kept alone); :math:`\epsilon_t = 0` caps the round's weight (error floored
-    at :math:`10^{-10}`) and stops. The prediction is Drucker's **weighted
+    :math:`\beta_t = \epsilon_t / (1 - \epsilon_t)`. In AdaBoost.R2 (and
+    AdaBoost.R2′ below) a round with :math:`\epsilon_t \ge 1/2` is discarded and
+    boosting stops (the first round is kept alone); in TrAdaBoost.R2 it gets
+    :math:`\beta_t = 1` (no vote, target weights unchanged) and the source
+    update goes on, as in :class:`TrAdaBoostClassifier`. :math:`\epsilon_t = 0`
+    caps the round's weight (error floored at :math:`10^{-10}`) and stops. The prediction is Drucker's **weighted
     median** of the voting rounds' outputs with weights :math:`\nu\ln(1/\beta_t)`:
     the smallest :math:`h_t(x)` whose cumulative weight reaches half the total.
 
@@ -764,10 +793,13 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         e = _adjusted_error(pred, y, w, self.loss)
         rows = np.ones_like(is_target) if mode == "plain" else is_target
         eps = float(np.sum(w[rows] * e[rows]) / np.sum(w[rows]))
-        if eps >= self._chance_error():  # discarded (or kept alone): no weight, no update
-            return eps, None, None
-        eps_c = min(max(eps, EPS_FLOOR), 1.0 - EPS_FLOOR)
-        beta_t = eps_c / (1.0 - eps_c)
+        if eps >= self._chance_error():
+            if mode != "tradaboost":  # AdaBoost.R2: discarded (or kept alone), no update
+                return eps, None, None
+            beta_t = 1.0  # TrAdaBoost.R2: no vote, target weights unchanged, the source update goes on
+        else:
+            eps_c = max(eps, EPS_FLOOR)
+            beta_t = eps_c / (1.0 - eps_c)
         alpha = self.learning_rate * np.log(1.0 / beta_t)
         nu = self.learning_rate
         w = w.copy()
