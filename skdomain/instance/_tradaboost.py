@@ -170,7 +170,7 @@ class _TrAdaBoostBase(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
 
     @staticmethod
     def _voters(P, weights):
-        """The voting rounds' outputs and weights; the last round alone when none has weight > 0."""
+        """Return the voting rounds' outputs and weights (the last round alone when none has weight > 0)."""
         if not (weights > 0).any():  # no voting round beat chance on the target rows
             return P[-1:], np.ones(1)
         return P, weights
@@ -576,6 +576,7 @@ def _source_factor(w_source, e_source, target_total, share):
         return floor * (want / floor.sum())
     if w_source.sum() <= want:
         return w_source
+
     # bisection on u = -ln β in [0, ∞): adjusted errors near 0 need β far below machine precision
     def weight(u):
         return np.sum(w_source * np.exp(-u * e_source))
@@ -614,9 +615,10 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     boosting stops (the first round is kept alone); in TrAdaBoost.R2 it gets
     :math:`\beta_t = 1` (no vote, target weights unchanged) and the source
     update goes on, as in :class:`TrAdaBoostClassifier`. :math:`\epsilon_t = 0`
-    caps the round's weight (error floored at :math:`10^{-10}`) and stops. The prediction is Drucker's **weighted
-    median** of the voting rounds' outputs with weights :math:`\nu\ln(1/\beta_t)`:
-    the smallest :math:`h_t(x)` whose cumulative weight reaches half the total.
+    caps the round's weight (error floored at :math:`10^{-10}`) and stops. The
+    prediction is Drucker's **weighted median** of the voting rounds' outputs
+    with weights :math:`\nu\ln(1/\beta_t)`: the smallest :math:`h_t(x)` whose
+    cumulative weight reaches half the total.
 
     **TrAdaBoost.R2** (``two_stage=False``), over :math:`n` source and :math:`m`
     labeled target rows, :math:`w^1` uniform: :math:`\epsilon_t` on the target

@@ -166,7 +166,7 @@ def test_multiclass_samme_rule():
 
 
 def test_round_at_chance_gets_no_vote_and_boosting_goes_on():
-    """eps >= 1 - 1/K on the target rows: weight 0, target weights kept, source weights still updated."""
+    """At eps >= 1 - 1/K on the target rows: weight 0, target weights kept, source weights still updated."""
     X, y, sd = _binary_data(seed=3, n=40, m=4)
     # a source-dominated first round, worse than chance on the target rows
     X = np.hstack([np.where(sd < 0, 1 - y, y)[:, None], X])
@@ -376,7 +376,7 @@ def test_two_stage_needs_two_labeled_target_rows():
 
 
 def _contradicting_source(seed, n_source=400, n_target=400, n_labeled=20, d=6):
-    """A source whose boundary is wrong on half of the space, a target with 10% label noise.
+    """Return a source whose boundary is wrong on half of the space, a target with 10% label noise.
 
     Target: y = [x_0 > 0], each label flipped with probability 0.1. Source: the same rule
     where x_1 < 0, but [x_0 > 1.5] where x_1 >= 0, so the pooled rows learn the wrong
