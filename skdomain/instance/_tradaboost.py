@@ -155,10 +155,15 @@ class _TrAdaBoostBase(DomainRequestMixin, MetaEstimatorMixin, BaseEstimator):
                 stop = f"round {t + 1} has error 0 on the error rows: its weight capped, boosting stopped"
                 break
             w = w_next / w_next.sum()
-        return estimators, np.asarray(weights, float), np.asarray(errors, float), np.asarray(shares), stop
+        records = (estimators, np.asarray(weights, float), np.asarray(errors, float), np.asarray(shares))
+        return (*records, stop, w)
 
-    def _store(self, rounds, second_half):
-        self.estimators_, self.estimator_weights_, self.estimator_errors_, shares, self.stop_reason_ = rounds
+    def _store(self, rounds, second_half, labeled):
+        self.estimators_, self.estimator_weights_, self.estimator_errors_, shares, self.stop_reason_, w = (
+            rounds
+        )
+        self.sample_weight_ = np.zeros(labeled.shape[0])
+        self.sample_weight_[labeled] = w
         self.source_weight_share_ = shares
         self.first_voting_round_ = _vote_start(len(self.estimators_), second_half)
         self._second_half = second_half
@@ -343,6 +348,10 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         (NaN without a target): how fast the source is discounted.
     stop_reason_ : str
         Why boosting stopped.
+    sample_weight_ : ndarray of shape (n_samples,)
+        The distribution :math:`p` over the training rows after the last round
+        (sums to 1; 0 on unlabeled rows), in input order: which source rows
+        TrAdaBoost kept.
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -440,7 +449,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         mode = "tradaboost" if adapt else "plain"
         rng = check_random_state(self.random_state)
         rounds = self._boost(base, X, codes, np.ones(len(codes)), is_target, mode, rng)
-        self._store(rounds, second_half=adapt)
+        self._store(rounds, second_half=adapt, labeled=d.labeled)
         return self
 
     def _votes(self, P, weights):
@@ -723,6 +732,9 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         Two-stage: the 0-based index of the stage returned.
     stop_reason_ : str
         Why the returned ensemble's boosting stopped.
+    sample_weight_ : ndarray of shape (n_samples,)
+        The distribution over the training rows after the returned ensemble's last
+        round (sums to 1; 0 on unlabeled rows), in input order.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string feature names.
@@ -846,11 +858,11 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         self.stage_errors_ = self.stage_target_share_ = self.best_stage_ = None
         if not adapt:
             rounds = self._boost(base, X, y, np.ones(len(y)), is_target, "plain", rng)
-            self._store(rounds, second_half=False)
+            self._store(rounds, second_half=False, labeled=d.labeled)
         elif not self.two_stage:
             self.beta_source_ = 1.0 / (1.0 + np.sqrt(2.0 * np.log(n_source) / self.n_estimators))
             rounds = self._boost(base, X, y, np.ones(len(y)), is_target, "tradaboost", rng)
-            self._store(rounds, second_half=True)
+            self._store(rounds, second_half=True, labeled=d.labeled)
         else:
             if m < 2:
                 raise ValueError(
@@ -858,10 +870,10 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
                     f"target rows and needs at least 2 of them; got {m}. Label more target rows, or "
                     "use two_stage=False."
                 )
-            self._fit_two_stage(base, X, y, is_target, rng)
+            self._fit_two_stage(base, X, y, is_target, rng, d.labeled)
         return self
 
-    def _fit_two_stage(self, base, X, y, is_target, rng):
+    def _fit_two_stage(self, base, X, y, is_target, rng, labeled):
         S = self.n_stages
         src, tgt = np.flatnonzero(~is_target), np.flatnonzero(is_target)
         n, m = len(X), len(tgt)
@@ -890,7 +902,7 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
                 w /= w.sum()
         best = int(np.argmin(errors))
         rounds = self._boost(base, X, y, stage_weights[best], is_target, "frozen", rng)
-        self._store(rounds, second_half=False)
+        self._store(rounds, second_half=False, labeled=labeled)
         self.stage_errors_, self.stage_target_share_, self.best_stage_ = errors, shares, best
 
     @staticmethod

@@ -121,6 +121,9 @@ def test_first_round_by_hand():
     assert clf.estimator_errors_[1] == pytest.approx(1 / 4)
     assert clf.estimator_weights_[1] == pytest.approx(np.log(3))
     assert clf.source_weight_share_[1] == pytest.approx((2 + beta) / (2 + beta + 4))
+    # after round 2, C errs on source row 2 (times beta) and target row 5 (times e^{ln 3} = 3)
+    w = np.array([1, 1, beta**2, 1, 2, 3])
+    np.testing.assert_allclose(clf.sample_weight_, w / w.sum())
     # the vote of rounds 1..2 (ceil(2/2) = 1): A says 1 on row 4 with ln 2, C says 0 with ln 3
     assert clf.predict(X[4:5])[0] == 0
     assert clf.decision_function(X[4:5])[0] == pytest.approx((np.log(2) - np.log(3)) / np.log(6))
