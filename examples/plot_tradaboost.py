@@ -1,7 +1,7 @@
 r"""
-==============================================================
+===============================================================
 TrAdaBoost: dropping the source rows that contradict the target
-==============================================================
+===============================================================
 
 :class:`skdomain.TrAdaBoostClassifier` (Dai et al., 2007) boosts over the
 source rows and a few labeled target rows. Each round measures its error on
