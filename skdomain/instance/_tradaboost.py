@@ -305,7 +305,9 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
 
     **No target row at all** (no ``sample_domain < 0`` and no masked label): a
     :class:`~skdomain.utils.DomainWarning`, then plain AdaBoost (SAMME): the error
-    and the update run over every row and every round votes. **Target rows, none
+    and the update run over every row, every round votes, and a round at or above
+    chance is discarded and stops boosting (the first is kept alone), as in
+    :class:`~sklearn.ensemble.AdaBoostClassifier`. **Target rows, none
     labeled**: a ``ValueError`` (the method needs labeled target rows). Without
     ``sample_domain`` the contract infers masked rows as target and labeled rows
     as source, so labeled target rows can only be marked by ``sample_domain``.
