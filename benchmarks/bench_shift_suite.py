@@ -59,6 +59,12 @@ regression):
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
   would pass them.
 
+* ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
+  random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
+  budget 20 only: it needs labeled target rows (an error without them);
+  baseline ``source only`` (``learner`` on the pooled labeled rows). See
+  ``bench_tradaboost.py`` for its learning curve against AdaBoost.
+
 * ``guard``: ``SafeTransfer([("KMM", KMM(...)), ("TCA", make_pipeline(TCA(...),
   LabeledOnly(learner)))], scoring=..., random_state=seed)`` at its defaults
   (5-fold x 2 repeats; its baselines source only and, with 20 labels, target
@@ -126,6 +132,8 @@ from skdomain import (
     DomainWarning,
     LabeledOnly,
     SafeTransfer,
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
 )
 from skdomain.datasets import shift_suite
 
@@ -151,6 +159,7 @@ METHODS = {
     "DANN": ("net source only", False),
     "DAN source only": (None, False),
     "DAN": ("DAN source only", False),
+    "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
 }
@@ -181,6 +190,9 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
     if name == "TCA":
         pipe = make_pipeline(TCA(random_state=seed), LabeledOnly(learner(task)))
         return pipe.fit(X, y, tca__sample_domain=sd)
+    if name == "TrAdaBoost":
+        tra = TrAdaBoostClassifier if clf else TrAdaBoostRegressor
+        return tra(learner(task), random_state=seed).fit(X, y, sample_domain=sd)
     if name in GUARDS:
         candidates = [
             ("KMM", KMM(learner(task), random_state=seed)),

@@ -11,7 +11,7 @@ from .deep import (
     GatedDANNClassifier,
 )
 from .feature import TCA
-from .instance import KMM
+from .instance import KMM, TrAdaBoostClassifier, TrAdaBoostRegressor
 from .model_selection import SafeTransfer
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
 from .utils import DomainWarning, split_domains, stack_domains
@@ -21,6 +21,8 @@ __version__ = "0.1.0"
 __all__ = [
     "KMM",
     "TCA",
+    "TrAdaBoostClassifier",
+    "TrAdaBoostRegressor",
     "LabeledOnly",
     "MMDQuerySelector",
     "DANNClassifier",

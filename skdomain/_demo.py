@@ -145,6 +145,7 @@ def methods():
         GatedDANNClassifier,
         LabeledOnly,
         SafeTransfer,
+        TrAdaBoostClassifier,
     )
     from .deep import DANClassifier, DistillationClassifier
 
@@ -200,6 +201,13 @@ def methods():
                 ),
                 ctx,
             ),
+        ),
+        Method(
+            # 10 rounds at most: on the demo data the second round already fits the 30 labeled
+            # target rows (error 0) and boosting stops (0.8 s full, seed 0; 0.777 accuracy)
+            "TrAdaBoost + LR",
+            lambda ctx: _domain_fit(TrAdaBoostClassifier(_lr(), n_estimators=10, random_state=ctx.seed), ctx),
+            note="{stop}",
         ),
         Method("DANN (MLP)", lambda ctx: _domain_fit(_net(DANNClassifier, ctx), ctx)),
         Method("DANN + gate (MLP)", lambda ctx: _domain_fit(_net(GatedDANNClassifier, ctx), ctx)),
@@ -318,6 +326,7 @@ def _run(quick, seed, n_target_labeled, device, figure, out, progress, threads):
             acc = model if m.kind == "active" else _accuracy(model, ctx)
             ntg = (1.0 - acc) - _plain_error(model, ctx) if m.kind == "transfer" else np.nan
         note = m.note.format(
+            stop=f"{len(getattr(model, 'estimators_', []))} round(s)",
             selected=getattr(model, "selected_", ""),
             candidates=", ".join(n for n, _ in getattr(model, "candidates", [])),
         )

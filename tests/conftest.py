@@ -37,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdomain import KMM, TCA, LabeledOnly, SafeTransfer
+from skdomain import KMM, TCA, LabeledOnly, SafeTransfer, TrAdaBoostClassifier, TrAdaBoostRegressor
 from skdomain.active import MMDQuerySelector
 from skdomain.deep import (
     DANClassifier,
@@ -125,6 +125,10 @@ class Entry:
     learns_from_target_labels : bool
         Adaptation needs labeled target rows (dictionary transfer: without them it is a
         ridge on the sources); the contract suite then gives it a few.
+    requires_target_labels : bool
+        A fit with target rows but none labeled is an error that says so (TrAdaBoost,
+        whose updates are driven by the error on labeled target rows; issue 14); the
+        suites then expect that error where they fit such data.
     adapts : bool
         The estimator adapts to a target domain, so it warns (``DomainWarning``) when a
         fit has no target rows (``LabeledOnly``, a helper for pipelines: no).
@@ -139,6 +143,7 @@ class Entry:
     fit_is_order_invariant: bool = True
     pools_source_ids: bool = True
     learns_from_target_labels: bool = False
+    requires_target_labels: bool = False
     adapts: bool = True
     suite: str = COMMON_SUITE
     reason: str = ""
@@ -193,6 +198,19 @@ ESTIMATORS = {
         xfail=_CLASSIFIER,
         # the folds are drawn over the rows in the order given: shuffled rows, other folds
         fit_is_order_invariant=False,
+    ),
+    TrAdaBoostClassifier: Entry(
+        params=[dict(n_estimators=5)],
+        xfail=_CLASSIFIER,
+        learns_from_target_labels=True,
+        requires_target_labels=True,
+    ),
+    TrAdaBoostRegressor: Entry(
+        params=[dict(n_estimators=5, n_stages=2, cv=2), dict(n_estimators=5, two_stage=False)],
+        # the two-stage variant's folds are drawn over the target rows in the order given
+        fit_is_order_invariant=False,
+        learns_from_target_labels=True,
+        requires_target_labels=True,
     ),
     MMDQuerySelector: Entry(
         params=[dict(batch_size=1)],

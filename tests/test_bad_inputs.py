@@ -188,10 +188,19 @@ def _predicts(est):
     return hasattr(est, "predict") or hasattr(est, "transform")
 
 
+def _requires_labels(est):
+    """Whether a fit with target rows but none labeled is an error (TrAdaBoost)."""
+    return ESTIMATORS[type(est)].requires_target_labels
+
+
 def _stacked_string_labels(est, X, y, sd):
     src = sd >= 0
     names = np.array(["cat", "dog"])
-    Xa, ya, sda = stack_domains(X[src], names[y[src]], X[~src])
+    yt = None  # every target label masked, unless the estimator needs some
+    if _requires_labels(est):
+        yt = np.where(y[~src] >= 0, names[np.clip(y[~src], 0, 1)], "").astype(object)
+        yt[y[~src] < 0] = -1
+    Xa, ya, sda = stack_domains(X[src], names[y[src]], X[~src], yt)
     with _Untouched(Xa, ya, sda):
         est.fit(Xa, ya, sample_domain=sda)
     assert set(est.classes_) == {"cat", "dog"}
@@ -202,6 +211,11 @@ def _stacked_string_labels(est, X, y, sd):
 
 def _one_target_row(est, X, y, sd):
     keep = (sd >= 0) | (np.arange(len(sd)) == np.flatnonzero(sd < 0)[-1])
+    return est.fit(X[keep], y[keep], sample_domain=sd[keep]), X
+
+
+def _one_labeled_target_row(est, X, y, sd):
+    keep = (sd >= 0) | (np.arange(len(sd)) == np.flatnonzero((sd < 0) & (y >= 0))[0])
     return est.fit(X[keep], y[keep], sample_domain=sd[keep]), X
 
 
@@ -305,7 +319,24 @@ FIT_CASES = [
         applies=_classifiers,
     ),
     Case("string-labels-stacked", _stacked_string_labels, None, applies=_classifiers),
-    Case("one-target-row", _one_target_row, None, applies=_predicts),
+    Case("one-target-row", _one_target_row, None, applies=lambda e: _predicts(e) and not _requires_labels(e)),
+    Case(
+        "one-target-row-unlabeled", _one_target_row, ValueError, "needs labeled target rows", _requires_labels
+    ),
+    Case(
+        "one-labeled-target-row",
+        _one_labeled_target_row,
+        None,
+        applies=lambda e: _requires_labels(e) and not e.get_params().get("two_stage", False),
+    ),
+    Case(
+        # two-stage TrAdaBoost.R2 chooses its stage by cross-validation over the labeled target rows
+        "one-labeled-target-row-two-stage",
+        _one_labeled_target_row,
+        ValueError,
+        "needs at least 2 of them",
+        applies=lambda e: e.get_params().get("two_stage", False),
+    ),
     Case("caller-mutates-X-after-fit", _mutated_after_fit, None, applies=_predicts),
     Case(
         "sample-weight-too-short",

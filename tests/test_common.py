@@ -94,7 +94,7 @@ def _output(est, X):
     return est.predict(X)
 
 
-def test_contract_masked_and_labeled_target_rows(estimator):
+def test_contract_masked_and_labeled_target_rows(estimator, entry):
     X, y, sd, y_true = _data(estimator, n_target_labeled=10)
     est = clone(estimator).fit(X, y, sample_domain=sd)
     out = _output(est, X[sd < 0])
@@ -102,13 +102,23 @@ def test_contract_masked_and_labeled_target_rows(estimator):
     # labeled target rows are used: the fit differs from one without them
     y_masked = y.copy()
     y_masked[sd < 0] = np.nan if _task(est) == "regression" else -1
+    if entry.requires_target_labels:  # without them: an error that says the method needs some
+        with pytest.raises(ValueError, match="needs labeled target rows"):
+            clone(estimator).fit(X, y_masked, sample_domain=sd)
+        return
     other = clone(estimator).fit(X, y_masked, sample_domain=sd)
     if not hasattr(est, "transform"):  # TCA is unsupervised: labels do not change it
         assert not np.allclose(_output(other, X), _output(est, X))
 
 
-def test_contract_inferred_domains_equal_explicit(estimator):
+def test_contract_inferred_domains_equal_explicit(estimator, entry):
     X, y, sd, _ = _data(estimator, n_target_labeled=0)  # inference sees masked rows only
+    if entry.requires_target_labels:  # no labeled target row either way: the same error
+        with pytest.raises(ValueError, match="needs labeled target rows.*pass sample_domain"):
+            clone(estimator).fit(X, y)
+        with pytest.raises(ValueError, match="needs labeled target rows.*label some target rows"):
+            clone(estimator).fit(X, y, sample_domain=sd)
+        return
     a = _output(clone(estimator).fit(X, y, sample_domain=sd), X)
     b = _output(clone(estimator).fit(X, y), X)
     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)

@@ -2,5 +2,6 @@
 
 from ..metrics._density_ratio import kmm_objective, kmm_weights
 from ._kmm import KMM
+from ._tradaboost import TrAdaBoostClassifier, TrAdaBoostRegressor
 
-__all__ = ["KMM", "kmm_objective", "kmm_weights"]
+__all__ = ["KMM", "TrAdaBoostClassifier", "TrAdaBoostRegressor", "kmm_objective", "kmm_weights"]
