@@ -10,7 +10,7 @@ from .deep import (
     DistillationClassifier,
     GatedDANNClassifier,
 )
-from .feature import TCA
+from .feature import CORAL, TCA, SubspaceAlignment
 from .instance import KMM
 from .model_selection import SafeTransfer
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
@@ -21,6 +21,8 @@ __version__ = "0.1.0"
 __all__ = [
     "KMM",
     "TCA",
+    "CORAL",
+    "SubspaceAlignment",
     "LabeledOnly",
     "MMDQuerySelector",
     "DANNClassifier",
