@@ -26,7 +26,9 @@ def _pca_basis(X, k):
     return mean, _flip_signs(P)
 
 
-class SubspaceAlignment(SourceTargetMapMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class SubspaceAlignment(
+    SourceTargetMapMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     r"""Subspace Alignment: map the source PCA basis onto the target's.
 
     Subspace Alignment (Fernando et al., 2013) takes the :math:`d` leading
