@@ -54,7 +54,7 @@ def test_signs_are_deterministic_under_row_order():
 
 def test_auto_and_too_many_components():
     X, sd = _shifted()
-    assert SubspaceAlignment().fit(X, sample_domain=sd).n_components_ == 6  # min(20, 6 features)
+    assert SubspaceAlignment().fit(X, sample_domain=sd).n_components_ == 6  # every feature
     few = np.r_[np.flatnonzero(sd >= 0), np.flatnonzero(sd < 0)[:4]]
     assert SubspaceAlignment().fit(X[few], sample_domain=sd[few]).n_components_ == 4  # 4 target rows
     with pytest.raises(ValueError, match="n_components=5 exceeds 4"):
