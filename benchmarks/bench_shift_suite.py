@@ -36,6 +36,8 @@ regression):
 * ``target only``: ``learner`` on the 20 labeled target rows (budget 20 only);
 * ``KMM``: ``KMM(learner, random_state=seed)``;
 * ``TCA``: ``make_pipeline(TCA(random_state=seed), LabeledOnly(learner))``;
+* ``CORAL``, ``SA``: ``make_pipeline(CORAL(), LabeledOnly(learner))``,
+  ``make_pipeline(SubspaceAlignment(), LabeledOnly(learner))`` (both deterministic);
 * ``dictionary``: ``DictionaryTransferClassifier / Regressor(random_state=seed)``,
   budget 20 only (without labeled target rows it warns and fits its ridge model
   of the pooled source rows: no transfer). The real pairs have ONE source,
@@ -121,6 +123,7 @@ from threadpoolctl import threadpool_limits
 
 import skdomain
 from skdomain import (
+    CORAL,
     KMM,
     TCA,
     DANClassifier,
@@ -132,6 +135,7 @@ from skdomain import (
     DomainWarning,
     LabeledOnly,
     SafeTransfer,
+    SubspaceAlignment,
     TrAdaBoostClassifier,
     TrAdaBoostRegressor,
 )
@@ -153,6 +157,8 @@ METHODS = {
     "target only": ("source only", True),
     "KMM": ("source only", False),
     "TCA": ("source only", False),
+    "CORAL": ("source only", False),
+    "SA": ("source only", False),
     "dictionary source only": (None, True),
     "dictionary": ("dictionary source only", True),
     "net source only": (None, False),
@@ -193,6 +199,9 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
     if name == "TrAdaBoost":
         tra = TrAdaBoostClassifier if clf else TrAdaBoostRegressor
         return tra(learner(task), random_state=seed).fit(X, y, sample_domain=sd)
+    if name in ("CORAL", "SA"):
+        pipe = make_pipeline(CORAL() if name == "CORAL" else SubspaceAlignment(), LabeledOnly(learner(task)))
+        return pipe.fit(X, y, **{f"{pipe.steps[0][0]}__sample_domain": sd})
     if name in GUARDS:
         candidates = [
             ("KMM", KMM(learner(task), random_state=seed)),

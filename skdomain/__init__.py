@@ -10,7 +10,7 @@ from .deep import (
     DistillationClassifier,
     GatedDANNClassifier,
 )
-from .feature import TCA
+from .feature import CORAL, TCA, SubspaceAlignment
 from .instance import KMM, TrAdaBoostClassifier, TrAdaBoostRegressor
 from .model_selection import SafeTransfer
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
@@ -23,6 +23,8 @@ __all__ = [
     "TCA",
     "TrAdaBoostClassifier",
     "TrAdaBoostRegressor",
+    "CORAL",
+    "SubspaceAlignment",
     "LabeledOnly",
     "MMDQuerySelector",
     "DANNClassifier",

@@ -1,5 +1,6 @@
 """Shared pieces of skdomain's estimators (private)."""
 
+import inspect
 from copy import deepcopy
 
 import numpy as np
@@ -9,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -294,3 +296,43 @@ def _domain_fit_params(estimator, sample_domain):
             if isinstance(step, DomainRequestMixin)
         }
     return {"sample_domain": sample_domain}
+
+
+def _transform_takes_domains(step):
+    """Whether a pipeline step's ``transform`` accepts ``sample_domain`` (CORAL, SA)."""
+    transform = getattr(step, "transform", None)
+    return transform is not None and "sample_domain" in inspect.signature(transform).parameters
+
+
+def predict_on_domains(estimator, X, sample_domain, method="predict"):
+    """``estimator.<method>(X)`` on rows of known domains, passing ``sample_domain`` where it is asked for.
+
+    A transformer that maps source and target rows differently (:class:`~skdomain.CORAL`,
+    :class:`~skdomain.SubspaceAlignment`) treats rows as target rows unless its
+    ``transform`` is given ``sample_domain``; a scorer that evaluates a model on held-out
+    *source* rows must pass it, or the source rows go through the target map.
+
+    * Metadata routing on: ``sample_domain`` is passed when the estimator's routing
+      consumes it in ``method`` (a Pipeline whose step requests it in ``transform``,
+      as CORAL and SA do by default; ``set_transform_request(sample_domain=False)``
+      opts out).
+    * Routing off: a Pipeline cannot route it to its steps' ``transform``, so the steps
+      are applied here, each step whose ``transform`` takes ``sample_domain`` getting it,
+      then ``method`` of the last step.
+    * Anything else: ``estimator.<method>(X)``.
+    """
+    if routing_on():
+        if get_routing_for_object(estimator).consumes(method, ["sample_domain"]):
+            return getattr(estimator, method)(X, sample_domain=sample_domain)
+        return getattr(estimator, method)(X)
+    if isinstance(estimator, Pipeline) and any(_transform_takes_domains(s) for _, s in estimator.steps[:-1]):
+        Xt = X
+        for _, step in estimator.steps[:-1]:
+            if step is None or step == "passthrough":
+                continue
+            if _transform_takes_domains(step):
+                Xt = step.transform(Xt, sample_domain=sample_domain)
+            else:
+                Xt = step.transform(Xt)
+        return getattr(estimator.steps[-1][1], method)(Xt)
+    return getattr(estimator, method)(X)

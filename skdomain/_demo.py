@@ -139,15 +139,24 @@ def methods():
     from sklearn.preprocessing import StandardScaler
 
     from . import (
+        CORAL,
         TCA,
         DANNClassifier,
         DictionaryTransferClassifier,
         GatedDANNClassifier,
         LabeledOnly,
         SafeTransfer,
+        SubspaceAlignment,
         TrAdaBoostClassifier,
     )
     from .deep import DANClassifier, DistillationClassifier
+
+    def aligned(cls):  # CORAL / SA at their defaults: standardised rows, aligned, LR on the labeled rows
+        def fit(ctx):
+            lr = LogisticRegression(max_iter=1000)
+            return _domain_fit(make_pipeline(StandardScaler(), cls(), LabeledOnly(lr)), ctx)
+
+        return fit
 
     def source_only(ctx):
         return _lr().fit(ctx.X[ctx.sd >= 0], ctx.y[ctx.sd >= 0])
@@ -193,6 +202,8 @@ def methods():
                 ctx,
             ),
         ),
+        Method("CORAL + LR", aligned(CORAL)),
+        Method("SA + LR", aligned(SubspaceAlignment)),
         Method(
             "dictionary transfer",
             lambda ctx: _domain_fit(

@@ -37,7 +37,16 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdomain import KMM, TCA, LabeledOnly, SafeTransfer, TrAdaBoostClassifier, TrAdaBoostRegressor
+from skdomain import (
+    CORAL,
+    KMM,
+    TCA,
+    LabeledOnly,
+    SafeTransfer,
+    SubspaceAlignment,
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
+)
 from skdomain.active import MMDQuerySelector
 from skdomain.deep import (
     DANClassifier,
@@ -164,6 +173,10 @@ ESTIMATORS = {
         xfail=_CLASSIFIER,
     ),
     TCA: Entry(params=[dict(n_components=2), dict()]),  # dict(): n_components="auto" on tiny data
+    # CORAL / SA align each source id separately, but transform (the target map) is the same
+    # whether the sources are pooled or not, which is what the suite compares
+    CORAL: Entry(params=[dict(), dict(reg="ledoit_wolf", align_means=False)]),
+    SubspaceAlignment: Entry(params=[dict(n_components=1), dict()]),
     LabeledOnly: Entry(
         params=[dict(estimator=LogisticRegression()), dict(estimator=Ridge())],
         xfail=_CLASSIFIER,

@@ -37,5 +37,6 @@ def test_examples_exist():
         "plot_mnist_digits.py",
         "plot_safe_transfer.py",  # the guard's choice vs every model it weighed
         "plot_tradaboost.py",  # the source rows TrAdaBoost kept, boundaries vs pooled AdaBoost
+        "plot_coral_sa.py",  # CORAL and SA against the angle of a linear shift
     }
     assert {p.name for p in EXAMPLES} >= expected

@@ -1,5 +1,7 @@
 """Feature-based adaptation: representations shared by the domains."""
 
+from ._coral import CORAL
+from ._sa import SubspaceAlignment
 from ._tca import TCA
 
-__all__ = ["TCA"]
+__all__ = ["TCA", "CORAL", "SubspaceAlignment"]

@@ -4,7 +4,11 @@ Each scorer is a small callable with scikit-learn's scorer signature
 ``scorer(estimator, X, y, sample_domain=None) -> float`` (greater is better).
 Domains come from ``sample_domain`` when it is routed (metadata routing on: the
 scorers request it through :class:`sklearn.utils.metadata_routing.MetadataRequest`)
-or are inferred from the masked labels of ``y`` (routing off).
+or are inferred from the masked labels of ``y`` (routing off). The scorers that evaluate a
+model on held-out *source* rows (importance-weighted and deep embedded validation) predict
+them with their domains, so that a pipeline with a transformer that maps source rows by a
+map of their own (:class:`~skdomain.CORAL`, :class:`~skdomain.SubspaceAlignment`) is scored
+on correctly mapped rows.
 """
 
 import numpy as np
@@ -12,7 +16,7 @@ from sklearn.base import clone, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import _domain_fit_params, task_score
+from .._base import _domain_fit_params, predict_on_domains, task_score
 from ..utils._domains import check_domain_labels, concat_labels, masked_label, num_rows
 from ._density_ratio import _density_ratio, kmm_weights
 
@@ -47,12 +51,16 @@ class _DomainScorer:
     def _domains(estimator, X, y, sample_domain):
         task = "regression" if is_regressor(estimator) else "classification"
         y, sd, labeled = check_domain_labels(y, sample_domain, num_rows(X), task=task)
-        return np.asarray(X), y, sd >= 0, labeled, task
+        return np.asarray(X), y, sd, labeled, task
 
 
-def _rows_loss(estimator, X, y, task):
-    """Per-row loss: 0-1 loss (classification) or squared error (regression)."""
-    pred = estimator.predict(X)
+def _rows_loss(estimator, X, y, sd, task):
+    """Per-row loss: 0-1 loss (classification) or squared error (regression).
+
+    The rows' domains ``sd`` reach a pipeline's transformer that maps source rows by
+    their own map (CORAL, SA): :func:`skdomain._base.predict_on_domains`.
+    """
+    pred = predict_on_domains(estimator, X, sd)
     if task == "regression":
         return (np.asarray(pred, float) - np.asarray(y, float)) ** 2
     return (pred != y).astype(float)
@@ -72,7 +80,8 @@ class SupervisedTargetScorer(_DomainScorer):
     """
 
     def __call__(self, estimator, X, y, sample_domain=None):
-        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        X, y, sd, labeled, task = self._domains(estimator, X, y, sample_domain)
+        source = sd >= 0
         keep = ~source & labeled
         if not keep.any():
             raise ValueError("SupervisedTargetScorer needs labeled target rows in the validation fold.")
@@ -88,7 +97,8 @@ class PredictionEntropyScorer(_DomainScorer):
     """
 
     def __call__(self, estimator, X, y, sample_domain=None):
-        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        X, y, sd, labeled, task = self._domains(estimator, X, y, sample_domain)
+        source = sd >= 0
         if not (~source).any():
             raise ValueError("PredictionEntropyScorer needs target rows in the validation fold.")
         p = np.clip(estimator.predict_proba(X[~source]), 1e-12, 1.0)
@@ -138,14 +148,15 @@ class ImportanceWeightedScorer(_DomainScorer):
         return _density_ratio(Xs, Xt, dc)
 
     def _parts(self, estimator, X, y, sample_domain):
-        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        X, y, sd, labeled, task = self._domains(estimator, X, y, sample_domain)
+        source = sd >= 0
         src = source & labeled
         if not src.any() or not (~source).any():
             raise ValueError(f"{type(self).__name__} needs source and target rows in the fold.")
         w = self._weights(X[src], X[~source])
         if not np.sum(w) > 0:
             raise ValueError(f"{type(self).__name__}: every density-ratio weight is 0.")
-        return w, _rows_loss(estimator, X[src], y[src], task), task
+        return w, _rows_loss(estimator, X[src], y[src], sd[src], task), task
 
     def __call__(self, estimator, X, y, sample_domain=None):
         w, loss, task = self._parts(estimator, X, y, sample_domain)
@@ -213,7 +224,8 @@ class ReverseValidationScorer(_DomainScorer):
     """
 
     def __call__(self, estimator, X, y, sample_domain=None):
-        X, y, source, labeled, task = self._domains(estimator, X, y, sample_domain)
+        X, y, sd, labeled, task = self._domains(estimator, X, y, sample_domain)
+        source = sd >= 0
         src = source & labeled
         if not src.any() or not (~source).any():
             raise ValueError("ReverseValidationScorer needs source and target rows in the fold.")
