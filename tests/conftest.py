@@ -37,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdomain import KMM, TCA, LabeledOnly, SafeTransfer
+from skdomain import KMM, SSTCA, TCA, LabeledOnly, SafeTransfer
 from skdomain.active import MMDQuerySelector
 from skdomain.deep import (
     DANClassifier,
@@ -159,6 +159,7 @@ ESTIMATORS = {
         xfail=_CLASSIFIER,
     ),
     TCA: Entry(params=[dict(n_components=2), dict()]),  # dict(): n_components="auto" on tiny data
+    SSTCA: Entry(params=[dict(n_components=2), dict()]),  # the labels and the graph as fitted
     LabeledOnly: Entry(
         params=[dict(estimator=LogisticRegression()), dict(estimator=Ridge())],
         xfail=_CLASSIFIER,

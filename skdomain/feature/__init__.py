@@ -1,5 +1,6 @@
 """Feature-based adaptation: representations shared by the domains."""
 
+from ._sstca import SSTCA
 from ._tca import TCA
 
-__all__ = ["TCA"]
+__all__ = ["SSTCA", "TCA"]

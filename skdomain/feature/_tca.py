@@ -312,11 +312,11 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self : TCA
             The fitted estimator.
         """
-        return self._fit(X, y, sample_domain)
+        # check_domains is called in fit itself: its DomainWarning points at fit's caller
+        return self._fit(check_domains(X, y, sample_domain, task="infer", estimator=self))
 
-    def _fit(self, X, y, sample_domain):
-        """Fit (shared with :class:`~skdomain.SSTCA`, whose solver is ``_fit_components``)."""
-        d = check_domains(X, y, sample_domain, task="infer", estimator=self)
+    def _fit(self, d):
+        """Fit on checked data (shared with :class:`~skdomain.SSTCA`: its solver is ``_fit_components``)."""
         X = d.X
         n = X.shape[0]
         m = min(_AUTO_COMPONENTS, n) if self._auto else self.n_components
