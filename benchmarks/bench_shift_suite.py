@@ -34,6 +34,8 @@ regression):
 * ``target only``: ``learner`` on the 20 labeled target rows (budget 20 only);
 * ``KMM``: ``KMM(learner, random_state=seed)``;
 * ``TCA``: ``make_pipeline(TCA(random_state=seed), LabeledOnly(learner))``;
+* ``SSTCA``: ``make_pipeline(SSTCA(random_state=seed), LabeledOnly(learner))``
+  (its label term reads the labeled source rows, and the 20 target rows at budget 20);
 * ``dictionary``: ``DictionaryTransferClassifier / Regressor(random_state=seed)``,
   budget 20 only (without labeled target rows it warns and fits its ridge model
   of the pooled source rows: no transfer). The suite's pairs have ONE source,
@@ -106,6 +108,7 @@ from threadpoolctl import threadpool_limits
 import skdomain
 from skdomain import (
     KMM,
+    SSTCA,
     TCA,
     DANClassifier,
     DANNClassifier,
@@ -134,6 +137,7 @@ METHODS = {
     "target only": ("source only", True),
     "KMM": ("source only", False),
     "TCA": ("source only", False),
+    "SSTCA": ("source only", False),
     "dictionary source only": (None, True),
     "dictionary": ("dictionary source only", True),
     "net source only": (None, False),
@@ -164,6 +168,9 @@ def fit_method(name, task, X, y, sd, seed):
     if name == "TCA":
         pipe = make_pipeline(TCA(random_state=seed), LabeledOnly(learner(task)))
         return pipe.fit(X, y, tca__sample_domain=sd)
+    if name == "SSTCA":
+        pipe = make_pipeline(SSTCA(random_state=seed), LabeledOnly(learner(task)))
+        return pipe.fit(X, y, sstca__sample_domain=sd)
     if name == "guard":
         candidates = [
             ("KMM", KMM(learner(task), random_state=seed)),
