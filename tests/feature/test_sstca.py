@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy import linalg
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -167,7 +166,7 @@ def test_locality_weight_keeps_neighbours_close():
 
 
 def _shift_with_a_quiet_label(seed, n=150):
-    """The class lives on a low-variance feature; two louder features are noise (one shifts)."""
+    """Return a shift whose class lives on a quiet feature; two louder features are noise (one shifts)."""
     rng = np.random.default_rng(seed)
 
     def domain(shift):
