@@ -36,5 +36,6 @@ def test_examples_exist():
         "plot_dictionary_transfer.py",
         "plot_mnist_digits.py",
         "plot_safe_transfer.py",  # the guard's choice vs every model it weighed
+        "plot_sstca_labels.py",  # TCA vs SSTCA in two components: the label term
     }
     assert {p.name for p in EXAMPLES} >= expected
