@@ -139,6 +139,7 @@ def methods():
     from sklearn.preprocessing import StandardScaler
 
     from . import (
+        SSTCA,
         TCA,
         DANNClassifier,
         DictionaryTransferClassifier,
@@ -187,6 +188,17 @@ def methods():
                 make_pipeline(
                     StandardScaler(),
                     TCA(n_components=30, random_state=ctx.seed),
+                    LabeledOnly(LogisticRegression(max_iter=1000)),
+                ),
+                ctx,
+            ),
+        ),
+        Method(
+            "SSTCA + LR",
+            lambda ctx: _domain_fit(
+                make_pipeline(
+                    StandardScaler(),
+                    SSTCA(n_components=30, random_state=ctx.seed),
                     LabeledOnly(LogisticRegression(max_iter=1000)),
                 ),
                 ctx,
