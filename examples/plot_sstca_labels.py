@@ -14,13 +14,14 @@ weighted by :math:`\lambda` (``locality_weight``):
 
 .. math::
 
-    \max_W\; \frac{\operatorname{tr}(W^\top K H \tilde K_{yy} H K W)}
-    {\operatorname{tr}\bigl(W^\top (K(L + \frac{\lambda}{n^2}\mathcal L)K + \mu I) W\bigr)},
+    (K H \tilde K_{yy} H K)\, w = \lambda_j
+    \bigl(K(L + \tfrac{\lambda}{n^2}\mathcal L)K + \mu I\bigr)\, w,
     \qquad \tilde K_{yy} = \gamma K_l + (1 - \gamma) I
 
-(the leading generalized eigenvectors). With :math:`\gamma = 0` and
-:math:`\lambda = 0` it is TCA. This example embeds such a shift in two
-components with TCA and with SSTCA and fits a classifier on each embedding.
+(the leading generalized eigenvectors :math:`w` make :math:`W`). With
+:math:`\gamma = 0` and :math:`\lambda = 0` it is TCA. This example embeds
+such a shift in two components with TCA and with SSTCA and fits a classifier
+on each embedding.
 """
 
 # %%
@@ -46,6 +47,7 @@ rng = np.random.default_rng(0)
 
 
 def domain(shift):
+    """Return one domain's rows and classes (``shift`` moves features 0, 1)."""
     c = rng.integers(0, 2, n)
     X = np.c_[
         rng.normal(0, 3, n) + shift,
@@ -71,7 +73,9 @@ target = sample_domain < 0
 
 models = {
     "TCA": TCA(n_components=2, random_state=0),
-    "SSTCA, labels only (λ=0)": SSTCA(n_components=2, locality_weight=0.0, random_state=0),
+    "SSTCA, labels only (λ=0)": SSTCA(
+        n_components=2, locality_weight=0.0, random_state=0
+    ),
     "SSTCA (defaults)": SSTCA(n_components=2, random_state=0),
 }
 embeddings, accuracy = {}, {}
@@ -90,7 +94,15 @@ for name, est in models.items():
 fig, axes = plt.subplots(1, 3, figsize=(13, 4))
 for ax, (name, Z) in zip(axes, embeddings.items()):
     for dom, marker in ((~target, "o"), (target, "x")):
-        ax.scatter(Z[dom, 0], Z[dom, 1], c=np.r_[ys, yt][dom], cmap="coolwarm", marker=marker, s=12, alpha=0.7)
+        classes = np.r_[ys, yt][dom]
+        ax.scatter(
+            Z[dom, 0],
+            Z[dom, 1],
+            c=classes,
+            cmap="coolwarm",
+            marker=marker,
+            s=12,
+        )
     ax.set_title(f"{name}\ntarget accuracy {accuracy[name]:.2f}")
     ax.set_xlabel("component 1")
 axes[0].set_ylabel("component 2")
