@@ -139,8 +139,8 @@ class SSTCA(TCA):
         Kernel :math:`k` on the features.
     gamma : float, default=None
         Kernel coefficient; ``None`` uses the median heuristic of
-        :mod:`skdomain.metrics` on the training rows. (The paper's label weight
-        :math:`\gamma` is ``label_weight``.)
+        :mod:`skdomain.metrics` on the training rows. The paper's label weight
+        :math:`\gamma` is ``label_weight``, not this.
     degree : int, default=3
         Degree of the polynomial kernel.
     coef0 : float, default=1.0
