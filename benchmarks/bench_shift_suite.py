@@ -38,6 +38,8 @@ regression):
 * ``TCA``: ``make_pipeline(TCA(random_state=seed), LabeledOnly(learner))``;
 * ``CORAL``, ``SA``: ``make_pipeline(CORAL(), LabeledOnly(learner))``,
   ``make_pipeline(SubspaceAlignment(), LabeledOnly(learner))`` (both deterministic);
+* ``SSTCA``: ``make_pipeline(SSTCA(random_state=seed), LabeledOnly(learner))``
+  (its label term reads the labeled source rows, and the 20 target rows at budget 20);
 * ``dictionary``: ``DictionaryTransferClassifier / Regressor(random_state=seed)``,
   budget 20 only (without labeled target rows it warns and fits its ridge model
   of the pooled source rows: no transfer). The real pairs have ONE source,
@@ -125,6 +127,7 @@ import skdomain
 from skdomain import (
     CORAL,
     KMM,
+    SSTCA,
     TCA,
     DANClassifier,
     DANNClassifier,
@@ -159,6 +162,7 @@ METHODS = {
     "TCA": ("source only", False),
     "CORAL": ("source only", False),
     "SA": ("source only", False),
+    "SSTCA": ("source only", False),
     "dictionary source only": (None, True),
     "dictionary": ("dictionary source only", True),
     "net source only": (None, False),
@@ -202,6 +206,9 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
     if name in ("CORAL", "SA"):
         pipe = make_pipeline(CORAL() if name == "CORAL" else SubspaceAlignment(), LabeledOnly(learner(task)))
         return pipe.fit(X, y, **{f"{pipe.steps[0][0]}__sample_domain": sd})
+    if name == "SSTCA":
+        pipe = make_pipeline(SSTCA(random_state=seed), LabeledOnly(learner(task)))
+        return pipe.fit(X, y, sstca__sample_domain=sd)
     if name in GUARDS:
         candidates = [
             ("KMM", KMM(learner(task), random_state=seed)),

@@ -10,7 +10,7 @@ from .deep import (
     DistillationClassifier,
     GatedDANNClassifier,
 )
-from .feature import CORAL, TCA, SubspaceAlignment
+from .feature import CORAL, SSTCA, TCA, SubspaceAlignment
 from .instance import KMM, TrAdaBoostClassifier, TrAdaBoostRegressor
 from .model_selection import SafeTransfer
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
@@ -25,6 +25,7 @@ __all__ = [
     "TrAdaBoostRegressor",
     "CORAL",
     "SubspaceAlignment",
+    "SSTCA",
     "LabeledOnly",
     "MMDQuerySelector",
     "DANNClassifier",

@@ -140,6 +140,7 @@ def methods():
 
     from . import (
         CORAL,
+        SSTCA,
         TCA,
         DANNClassifier,
         DictionaryTransferClassifier,
@@ -164,6 +165,16 @@ def methods():
     def target_only(ctx):
         tl = ctx.target_labeled
         return _lr().fit(ctx.X[tl], ctx.y[tl])
+
+    def embedding_lr(transformer, ctx):  # TCA or SSTCA, 30 components, then LR on the labeled rows
+        return _domain_fit(
+            make_pipeline(
+                StandardScaler(),
+                transformer(n_components=30, random_state=ctx.seed),
+                LabeledOnly(LogisticRegression(max_iter=1000)),
+            ),
+            ctx,
+        )
 
     def guard(ctx):
         # the guard over four adapters, 3 folds x 1 repeat (4 fits of each); --quick: over DAN
@@ -191,17 +202,8 @@ def methods():
         Method("source only (LR)", source_only, kind="source only"),
         Method("target only (LR)", target_only, kind="target only"),
         Method("KMM + LR", lambda ctx: _domain_fit(_kmm(ctx), ctx), note=f"Nyström rank {KMM_RANK}"),
-        Method(
-            "TCA + LR",
-            lambda ctx: _domain_fit(
-                make_pipeline(
-                    StandardScaler(),
-                    TCA(n_components=30, random_state=ctx.seed),
-                    LabeledOnly(LogisticRegression(max_iter=1000)),
-                ),
-                ctx,
-            ),
-        ),
+        Method("TCA + LR", lambda ctx: embedding_lr(TCA, ctx)),
+        Method("SSTCA + LR", lambda ctx: embedding_lr(SSTCA, ctx)),
         Method("CORAL + LR", aligned(CORAL)),
         Method("SA + LR", aligned(SubspaceAlignment)),
         Method(

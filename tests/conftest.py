@@ -40,6 +40,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skdomain import (
     CORAL,
     KMM,
+    SSTCA,
     TCA,
     LabeledOnly,
     SafeTransfer,
@@ -177,6 +178,7 @@ ESTIMATORS = {
     # whether the sources are pooled or not, which is what the suite compares
     CORAL: Entry(params=[dict(), dict(reg="ledoit_wolf", align_means=False)]),
     SubspaceAlignment: Entry(params=[dict(n_components=1), dict()]),
+    SSTCA: Entry(params=[dict(n_components=2), dict()]),  # the labels and the graph as fitted
     LabeledOnly: Entry(
         params=[dict(estimator=LogisticRegression()), dict(estimator=Ridge())],
         xfail=_CLASSIFIER,

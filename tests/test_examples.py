@@ -38,5 +38,6 @@ def test_examples_exist():
         "plot_safe_transfer.py",  # the guard's choice vs every model it weighed
         "plot_tradaboost.py",  # the source rows TrAdaBoost kept, boundaries vs pooled AdaBoost
         "plot_coral_sa.py",  # CORAL and SA against the angle of a linear shift
+        "plot_sstca_labels.py",  # TCA vs SSTCA in two components: the label term
     }
     assert {p.name for p in EXAMPLES} >= expected

@@ -2,6 +2,7 @@
 
 from ._coral import CORAL
 from ._sa import SubspaceAlignment
+from ._sstca import SSTCA
 from ._tca import TCA
 
-__all__ = ["TCA", "CORAL", "SubspaceAlignment"]
+__all__ = ["TCA", "SSTCA", "CORAL", "SubspaceAlignment"]

@@ -76,6 +76,15 @@ def _lanczos_start(n, k, rng):
     return rng.uniform(-1.0, 1.0, n)
 
 
+def _solve_pencil(A, B, m):
+    """Top-``m`` eigenpairs (descending) of the small dense pencil ``A w = lambda B w``."""
+    A = (A + A.T) / 2
+    k = A.shape[0]
+    lam, a = eigh(A, B, subset_by_index=[k - m, k - 1])
+    order = np.argsort(lam)[::-1]
+    return lam[order], a[:, order]
+
+
 def _rank_error(m, rank, of, advice):
     """Return the error of ``n_components`` above a numerical rank, worded alike on both paths."""
     return ValueError(
@@ -303,7 +312,11 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self : TCA
             The fitted estimator.
         """
-        d = check_domains(X, y, sample_domain, task="infer", estimator=self)
+        # check_domains is called in fit itself: its DomainWarning points at fit's caller
+        return self._fit(check_domains(X, y, sample_domain, task="infer", estimator=self))
+
+    def _fit(self, d):
+        """Fit on checked data (shared with :class:`~skdomain.SSTCA`: its solver is ``_fit_components``)."""
         X = d.X
         n = X.shape[0]
         m = min(_AUTO_COMPONENTS, n) if self._auto else self.n_components
@@ -315,12 +328,8 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self._params = kernel_params(self.kernel, self.gamma_, self.degree, self.coef0)
         r = self.n_landmarks
         if r == "auto":
-            r = None if n <= _EXACT_MAX else _AUTO_LANDMARKS
-        e = _domain_vector(d.source) if d.has_target else None
-        if r is None:
-            self._fit_exact(X, e, rng)
-        else:
-            self._fit_landmarks(X, e, min(r, n), rng)
+            r = None if n <= self._exact_max else _AUTO_LANDMARKS
+        self._fit_components(d, None if r is None else min(r, n), rng)
         if self._auto:
             # Components of near-zero embedded variance carry nothing a final estimator can use,
             # and their near-degenerate eigenvectors change with the order of the rows.
@@ -330,6 +339,16 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             self.n_components_ = keep
         self._n_features_out = self.n_components_
         return self
+
+    _exact_max = _EXACT_MAX  # n_landmarks="auto": exact up to this many rows
+
+    def _fit_components(self, d, r, rng):
+        """Set ``components_``, ``eigenvalues_`` and ``X_fit_`` (exact: ``r`` None)."""
+        e = _domain_vector(d.source) if d.has_target else None
+        if r is None:
+            self._fit_exact(d.X, e, rng)
+        else:
+            self._fit_landmarks(d.X, e, r, rng)
 
     def _fit_exact(self, X, e, rng):
         n, m = X.shape[0], self.n_components_
@@ -367,9 +386,14 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.eigenvalues_ = lam
         self.X_fit_ = X.copy()  # validation may hand back the caller's own array
 
-    def _fit_landmarks(self, X, e, r, rng):
-        n, m = X.shape[0], self.n_components_
-        XL = X[landmark_indices(n, r, rng)]  # fancy indexing: a copy, not the caller's rows
+    def _landmark_factor(self, X, r, rng):
+        """Nyström factor of the training rows in SVD form, ``Phi = U S V^T`` (shared with SSTCA).
+
+        Returns the landmark rows ``XL``, the map ``nmap`` (``Phi(x) = k(x, XL) nmap``),
+        ``U``, ``s2 = diag(S)^2`` and ``V``; sets ``n_components_`` down to the rank under ``"auto"``.
+        """
+        m = self.n_components_
+        XL = X[landmark_indices(X.shape[0], r, rng)]  # fancy indexing: a copy, not the caller's rows
         nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
         Phi = kernel_matrix(X, XL, kernel=self.kernel, **self._params) @ nmap
         check_kernel_values(Phi, self.kernel, "the Nyström factor of the training rows")
@@ -381,6 +405,19 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             raise _rank_error(m, s2.size, "the Nyström factor", " or raise n_landmarks")
         s = np.sqrt(s2)
         U = (Phi @ Vs) / s
+        return XL, nmap, U, s2, Vs
+
+    def _set_landmark_components(self, XL, nmap, s, Vs, lam, a):
+        """Store the solution ``W = U a`` of the reduced pencil on the Nyström path."""
+        # transform: Phi(x) V S a  (= k(x, X) W with W = U a, K = Phi Phi^T)
+        proj = _flip_signs((Vs * s) @ a)
+        self.components_ = nmap @ proj
+        self.eigenvalues_ = lam
+        self.X_fit_ = XL
+
+    def _fit_landmarks(self, X, e, r, rng):
+        XL, nmap, U, s2, Vs = self._landmark_factor(X, r, rng)
+        s = np.sqrt(s2)
         S2 = np.diag(s2)
         Uc = U - U.mean(axis=0)  # H U
         A = S2 @ (U.T @ Uc) @ S2  # S^2 U^T H U S^2
@@ -388,15 +425,8 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if e is not None:
             g = s2 * (U.T @ e)  # S^2 U^T e
             Bm += np.outer(g, g)
-        A = (A + A.T) / 2
-        lam, a = eigh(A, Bm, subset_by_index=[s.size - m, s.size - 1])
-        order = np.argsort(lam)[::-1]
-        lam, a = lam[order], a[:, order]
-        # transform: Phi(x) V S a  (= k(x, X) W with W = U a, K = Phi Phi^T)
-        proj = _flip_signs((Vs * s) @ a)
-        self.components_ = nmap @ proj
-        self.eigenvalues_ = lam
-        self.X_fit_ = XL
+        lam, a = _solve_pencil(A, Bm, self.n_components_)
+        self._set_landmark_components(XL, nmap, s, Vs, lam, a)
 
     def transform(self, X):
         """Embed rows (source, target or new), in input order: :math:`k(X, X_{fit}) W`.
