@@ -16,6 +16,7 @@ from .._base import (
     _domain_fit_params,
     delegate_tags,
     plain_learner,
+    predict_on_domains,
     task_of,
 )
 from ..exceptions import SolverError, TrainingDivergedError
@@ -481,7 +482,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
 
     # -- the estimates ------------------------------------------------------------------------
 
-    def _run_fold(self, arms, X, y_fit, sd_fit, keep, X_eval, y_eval, w, task, seed, X_target=None):
+    def _run_fold(self, arms, X, y_fit, sd_fit, keep, X_eval, y_eval, sd_eval, w, task, seed, X_target=None):
         """Fit every arm on the fold's rows, keep its losses on the held-out rows.
 
         Return each arm's predictions on ``X_target`` (for the disagreement of the
@@ -500,7 +501,9 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             except SKIPPED_ERRORS as exc:
                 arm.error = f"{type(exc).__name__}: {exc}"
                 continue
-            arm.losses.append((_row_loss(model.predict(X_eval), y_eval, task), w))
+            # held-out source rows go through a model's source map (CORAL, SA), not its target map
+            pred = predict_on_domains(model, X_eval, sd_eval)
+            arm.losses.append((_row_loss(pred, y_eval, task), w))
             if X_target is not None:
                 preds[arm.name] = model.predict(X_target)
         return preds
@@ -515,7 +518,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 y_fit = y.copy()
                 y_fit[held] = masked_label(task)
                 seed = int(rng.randint(np.iinfo(np.int32).max))
-                self._run_fold(arms, X, y_fit, sd, None, X[held], y[held], held, task, seed)
+                self._run_fold(arms, X, y_fit, sd, None, X[held], y[held], sd[held], held, task, seed)
         # per labeled target row: its mean out-of-fold loss, one paired value per row
         _out_of_fold(arms, len(y), rows, self._row_weights(y[rows], np.ones(len(rows))))
 
@@ -536,7 +539,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
                 keep[held] = False
                 seed = int(rng.randint(np.iinfo(np.int32).max))
                 preds = self._run_fold(
-                    arms, X, y[keep], sd[keep], keep, X[held], y[held], held, task, seed, X[target]
+                    arms, X, y[keep], sd[keep], keep, X[held], y[held], sd[held], held, task, seed, X[target]
                 )
                 for name, p in preds.items():
                     disagreement[name].append(p)

@@ -270,3 +270,34 @@ def test_the_rule_baseline_reference_and_the_largest_gain():
     assert [a.name for a in adopted([src, tgt, steady, bold], src, k=2.0)] == ["bold", "steady"]
     # a candidate that does no better than the baseline is never adopted
     assert adopted([src, _arm("same", "candidate", src.row_loss)], src, k=0.0) == []
+
+
+class _SpyMap(DomainRequestMixin, BaseEstimator):
+    """Identity transformer that records the ``sample_domain`` its ``transform`` receives."""
+
+    calls = []
+
+    def fit(self, X, y=None, sample_domain=None):
+        return self
+
+    def transform(self, X, sample_domain=None):
+        _SpyMap.calls.append(None if sample_domain is None else np.asarray(sample_domain).copy())
+        return X
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_held_out_source_rows_reach_the_source_map(blobs, routing):
+    # without target labels the guard scores held-out SOURCE rows: a transformer that maps
+    # source and target rows differently (CORAL, SA) must be told they are source rows
+    X, y, sd = blobs
+    _SpyMap.calls = []
+    with sklearn.config_context(enable_metadata_routing=routing):
+        spy = _SpyMap().set_transform_request(sample_domain=True) if routing else _SpyMap()
+        guard = SafeTransfer(
+            [("spy", make_pipeline(spy, LabeledOnly(LogisticRegression())))], n_splits=2, n_repeats=1
+        )
+        guard.fit(X, y, sample_domain=sd)
+    assert guard.mode_ == "importance weighted"
+    source_folds = [c for c in _SpyMap.calls if c is not None and (c >= 0).all()]
+    assert len(source_folds) == 2  # one per fold: the held-out source rows, as source rows
+    assert sum(len(c) for c in source_folds) == (sd >= 0).sum()
