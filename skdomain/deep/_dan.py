@@ -8,8 +8,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..metrics._kernels import MULTISCALE_EXPONENTS
 from ..utils._validation import is_finite_real
 from ._classifier import DomainClassifierMixin
+from ._gate import GATE_PARAMS_DOC, _DetachedGateMixin, gate_doc
 from ._losses import _mk_mmd_torch
-from ._modules import DomainMLP
+from ._modules import Discriminator, DomainMLP
 from ._net import DomainNet
 from ._regressor import DomainRegressorMixin
 
@@ -133,7 +134,7 @@ class _DANMixin:
         return self.mu * total
 
 
-_DAN_DOC = r"""
+_DAN_DOC_TEMPLATE = r"""
     With feature layers :math:`F_l` (the module's features, by default), the objective is
 
     .. math::
@@ -150,7 +151,7 @@ _DAN_DOC = r"""
     by default. The estimate is the unbiased quadratic one (default), the biased one, or the
     linear-time one over :math:`\min(n_s, n_t)` rows (:func:`mk_mmd_torch`); source and target
     counts of a batch may differ.
-
+@GATE@
     Parameters
     ----------
     module : torch module class or instance, default=DomainMLP
@@ -167,7 +168,7 @@ _DAN_DOC = r"""
         ``skdomain.metrics._kernels.MULTISCALE_EXPONENTS``.
     kernel_weights : sequence of float, default=None
         :math:`\beta_u` (normalised); ``None`` is uniform.
-    **kwargs : dict
+@GATE_PARAMS@    **kwargs : dict
         The parameters of :class:`DANNClassifier` other than the adversarial ones
         (``lr``, ``max_epochs``, ``batch_size``, ``random_state``, ``device``, ``train_split``,
         ``module__*``, skorch's callbacks, ...).
@@ -178,8 +179,8 @@ _DAN_DOC = r"""
         The trained network.
     n_features_in_ : int
         Number of input features.
-    history_ : skorch.History
-        ``train_loss``, ``train_loss_task``, ``train_loss_mmd`` per epoch and per batch.
+@GATE_ATTRIBUTES@    history_ : skorch.History
+        ``train_loss``, ``train_loss_task``, ``train_loss_mmd`` per epoch and per batch.@GATE_HISTORY@
 
     References
     ----------
@@ -187,13 +188,56 @@ _DAN_DOC = r"""
        with Deep Adaptation Networks", ICML 2015.
     .. [2] A. Gretton, K. Borgwardt, M. Rasch, B. Schölkopf and A. Smola, "A Kernel
        Two-Sample Test", JMLR 13, 2012.
+@GATE_REFS@"""
+
+
+_DAN_GATE = gate_doc(
+    r"""DAN has no discriminator: the gate adds one, ``discriminator_``, and trains it on the
+    *detached* features :math:`\mathrm{SG}(F(x))`, adding
+    :math:`-\mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}` (logged as ``train_loss_adv``) to the
+    loss with weight 1: ``D`` descends it and ``F``, ``C`` receive no gradient from it. The
+    objective of ``F`` and ``C`` is then :math:`\mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} +
+    \mu \sum_l \mathrm{MK\text{-}MMD}^2`, so the gated DAN differs from the plain one by the
+    gate alone: training ``F`` against ``D`` (through a reversal layer, as in DANN) would
+    add a DANN term, and the gain of the gated net over the plain one would mix the gate
+    with adversarial alignment. The optimizer is unchanged (Adam's own betas: ``D`` plays
+    no game here).""",
+    "DAN",
+)
+
+
+def _dan_doc(**parts):
+    doc = _DAN_DOC_TEMPLATE
+    for key in ("gate", "gate_params", "gate_attributes", "gate_history", "gate_refs"):
+        doc = doc.replace(f"@{key.upper()}@", parts.get(key, ""))
+    return doc
+
+
+_DAN_DOC = _dan_doc()
+
+_DAN_CLASSIFIER_DOC = _dan_doc(
+    gate=_DAN_GATE,
+    gate_params=r"""    discriminator : torch module class or instance, default=Discriminator
+        The gate's ``D`` (``gate=True`` only): maps features and one-hot labels to one logit
+        of P(target). A class is built as ``discriminator(n_in, **discriminator__params)``.
 """
+    + GATE_PARAMS_DOC,
+    gate_attributes=r"""    discriminator_ : torch.nn.Module
+        The gate's trained discriminator (``gate=True`` only).
+    n_target_labeled_ : int
+        Labeled target rows seen in the fit.
+""",
+    gate_history="\n        Gated, also ``train_loss_adv`` (the gate's D) and ``omega_mean``.",
+    gate_refs=r"""    .. [3] Z. Wang, Z. Dai, B. Póczos and J. Carbonell, "Characterizing and Avoiding
+       Negative Transfer", CVPR 2019.
+""",
+)
 
 
-class DANClassifier(_DANMixin, DomainClassifierMixin, DomainNet):
+class DANClassifier(_DetachedGateMixin, _DANMixin, DomainClassifierMixin, DomainNet):
     __doc__ = (
-        "Deep adaptation network for classification (a skorch net).\n"
-        + _DAN_DOC
+        "Deep adaptation network for classification (a skorch net), with the discriminator gate.\n"
+        + _DAN_CLASSIFIER_DOC
         + r"""
     Examples
     --------
@@ -206,8 +250,42 @@ class DANClassifier(_DANMixin, DomainClassifierMixin, DomainNet):
     (100,)
     >>> "train_loss_mmd" in net.history[-1]
     True
+    >>> X, y, sd = make_domain_shift(100, 100, n_target_labeled=10, random_state=0)
+    >>> gated = DANClassifier(gate=True, max_epochs=5, random_state=0)
+    >>> gated = gated.fit(X, y, sample_domain=sd)
+    >>> 0.0 <= gated.history[-1]["omega_mean"] <= gated.omega_clip
+    True
 """
     )
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        mu=1.0,
+        mmd_layers=None,
+        mmd_estimator="unbiased",
+        kernel_scales=None,
+        kernel_weights=None,
+        discriminator=Discriminator,
+        gate=False,
+        source_weight=1.0,
+        omega_clip=10.0,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            mu=mu,
+            mmd_layers=mmd_layers,
+            mmd_estimator=mmd_estimator,
+            kernel_scales=kernel_scales,
+            kernel_weights=kernel_weights,
+            **kwargs,
+        )
+        self.discriminator = discriminator
+        self.gate = gate
+        self.source_weight = source_weight
+        self.omega_clip = omega_clip
 
 
 class DANRegressor(_DANMixin, DomainRegressorMixin, DomainNet):

@@ -239,6 +239,21 @@ class _DetachedGateMixin(_GateMixin):
         super()._check_own_params()
         self._check_mlp_params("discriminator", Discriminator)
 
+    def _validate_params(self):
+        """Validate skorch's parameters; ungated, ``discriminator__*`` are kept (unused) without error.
+
+        skorch knows the prefix ``discriminator`` once ``discriminator_`` exists, i.e. only
+        gated; a plain net keeps such parameters (e.g. fixed in a grid over ``gate``).
+        """
+        held = (
+            set() if self.gate else {k for k in self._params_to_validate if k.startswith("discriminator__")}
+        )
+        self._params_to_validate -= held
+        try:
+            super()._validate_params()
+        finally:
+            self._params_to_validate |= held
+
     def _discriminator_width(self):
         """Return the input width of the gate's ``D``: features plus one-hot classes."""
         return self.feature_dims_[0] + len(self.classes_)
