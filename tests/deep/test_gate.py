@@ -177,6 +177,8 @@ def test_discriminator_parameters_are_kept_without_the_gate():
     assert not hasattr(net, "discriminator_")
     net.set_params(gate=True).fit(X, y, sample_domain=sd)
     assert net.discriminator_.body[0].out_features == 5  # discriminator__hidden_units=(5,)
-    assert any(p is net.discriminator_.body[0].weight for g in net.optimizer_.param_groups for p in g["params"])
+    assert any(
+        p is net.discriminator_.body[0].weight for g in net.optimizer_.param_groups for p in g["params"]
+    )
     with pytest.raises(ValueError, match="discriminator_hidden_units"):  # a typo still fails, gated
         DANClassifier(gate=True, max_epochs=1, discriminator_hidden_units=(4,)).fit(X, y, sample_domain=sd)
