@@ -52,7 +52,7 @@ EXPLODE_FLOOR = 1.0
 _TERM_NAMES = {
     "train_loss": "the total loss",
     "train_loss_task": "the task term",
-    "train_loss_adv": "the adversarial term",
+    "train_loss_adv": "the discriminator's term",
     "train_loss_mmd": "the MMD term",
     "train_loss_ce": "the cross-entropy term",
     "train_loss_kd": "the distillation (KD) term",
