@@ -44,6 +44,8 @@ from skdomain.deep import (
     DANNClassifier,
     DANNRegressor,
     DANRegressor,
+    DeepCORALClassifier,
+    DeepCORALRegressor,
     DistillationClassifier,
     DomainClassifierMixin,
     DomainNet,
@@ -183,6 +185,12 @@ ESTIMATORS = {
         **_SGD,
     ),
     DANRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
+    DeepCORALClassifier: Entry(
+        params=[_DEEP, dict(gate=True, discriminator__hidden_units=(16,), **_DEEP)],
+        xfail={**_NET, **_CLASSIFIER},
+        **_SGD,
+    ),
+    DeepCORALRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
     DistillationClassifier: Entry(
         params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
     ),

@@ -9,6 +9,7 @@ from ..metrics._kernels import MULTISCALE_EXPONENTS
 from ..utils._validation import is_finite_real
 from ._classifier import DomainClassifierMixin
 from ._gate import GATE_PARAMS_DOC, _DetachedGateMixin, gate_doc
+from ._layers import _AdaptedLayersMixin
 from ._losses import _mk_mmd_torch
 from ._modules import Discriminator, DomainMLP
 from ._net import DomainNet
@@ -17,8 +18,10 @@ from ._regressor import DomainRegressorMixin
 __all__ = ["DANClassifier", "DANRegressor"]
 
 
-class _DANMixin:
+class _DANMixin(_AdaptedLayersMixin):
     """The MK-MMD term of DAN, shared by both flavours."""
+
+    _layers_param = "mmd_layers"
 
     _parameter_constraints = {
         "mu": [Interval(Real, 0, None, closed="left")],
@@ -46,17 +49,9 @@ class _DANMixin:
         self.kernel_scales = kernel_scales
         self.kernel_weights = kernel_weights
 
-    def _layer_names(self):
-        return ("features",) if self.mmd_layers is None else tuple(self.mmd_layers)
-
-    def _extra_layers(self):
-        return [n for n in self._layer_names() if n != "features"]
-
     def _check_own_params(self):
         """Check the adapted layers and the kernels (non-empty, finite, weights per scale) at fit."""
         super()._check_own_params()
-        if not self._layer_names():
-            raise ValueError("mmd_layers must name at least one layer; got an empty sequence.")
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
         if not scales or not all(is_finite_real(k) for k in scales):
             raise ValueError(
@@ -70,20 +65,6 @@ class _DANMixin:
                     f"kernel_weights must hold {len(scales)} non-negative finite values, not all 0 (one "
                     f"per scale); got {self.kernel_weights!r}."
                 )
-
-    def initialize_extra_modules(self):
-        """Check the adapted layers (no extra module): ``"features"`` needs the module's features."""
-        names = self._layer_names()
-        if "features" in names and not self.has_feature_:
-            raise ValueError(
-                f"{type(self).__name__} adapts 'features': the module must return (output, features), "
-                "or name its feature layer with feature_layer='name' (or list other layers in mmd_layers)."
-            )
-
-    def _layer_outputs(self, y_pred):
-        start = 1 + int(self.has_feature_)
-        extra = dict(zip(self._extra_layers(), y_pred[start:]))
-        return [y_pred[1] if n == "features" else extra[n] for n in self._layer_names()]
 
     def adaptation_loss(self, y_pred, y_true, X, batch):
         r""":math:`\mu \sum_l \mathrm{MK\text{-}MMD}^2(F_l(x_s), F_l(x_t))` on the batch.
@@ -120,8 +101,7 @@ class _DANMixin:
         need = 2
         if batch.n_source < need or batch.n_target < need:
             return None
-        src = torch.nonzero(batch.source_cpu).squeeze(1).to(batch.device, non_blocking=True)
-        tgt = torch.nonzero(batch.target_cpu).squeeze(1).to(batch.device, non_blocking=True)
+        src, tgt = self._domain_rows(batch)
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
         weights = None if self.kernel_weights is None else torch.as_tensor(self.kernel_weights)
         total = 0.0

@@ -54,6 +54,7 @@ _TERM_NAMES = {
     "train_loss_task": "the task term",
     "train_loss_adv": "the discriminator's term",
     "train_loss_mmd": "the MMD term",
+    "train_loss_coral": "the CORAL term",
     "train_loss_ce": "the cross-entropy term",
     "train_loss_kd": "the distillation (KD) term",
     "omega_mean": "the gate's weights",
