@@ -146,7 +146,7 @@ def methods():
         LabeledOnly,
         SafeTransfer,
     )
-    from .deep import DANClassifier, DistillationClassifier
+    from .deep import DANClassifier, DeepCORALClassifier, DistillationClassifier
 
     def source_only(ctx):
         return _lr().fit(ctx.X[ctx.sd >= 0], ctx.y[ctx.sd >= 0])
@@ -204,6 +204,7 @@ def methods():
         Method("DANN (MLP)", lambda ctx: _domain_fit(_net(DANNClassifier, ctx), ctx)),
         Method("DANN + gate (MLP)", lambda ctx: _domain_fit(_net(GatedDANNClassifier, ctx), ctx)),
         Method("DAN (MLP)", lambda ctx: _domain_fit(_net(DANClassifier, ctx), ctx)),
+        Method("Deep CORAL (MLP)", lambda ctx: _domain_fit(_net(DeepCORALClassifier, ctx), ctx)),
         Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),
         Method(

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from skdomain.datasets import make_domain_shift
-from skdomain.deep import DeepCORALClassifier, DeepCORALRegressor, DomainBatch, coral_loss
+from skdomain.deep import DANClassifier, DeepCORALClassifier, DeepCORALRegressor, DomainBatch, coral_loss
 
 SMALL = dict(batch_size=16, module__hidden_units=(8, 6), random_state=0)
 
@@ -130,3 +130,12 @@ def test_invalid_parameters_are_rejected_at_fit(cls, params, fragment):
     net = cls(max_epochs=1, **SMALL, **params)
     with pytest.raises((ValueError, KeyError, AttributeError), match=fragment):
         net.fit(X, y, sample_domain=sd)
+
+
+def test_source_only_coral_is_source_only_dan():
+    """mu=0: the same module, optimizer and batches as DAN's mu=0 net (the benchmark's shared baseline)."""
+    X, y, sd = make_domain_shift(60, 50, random_state=0)
+    kw = dict(max_epochs=2, mu=0.0, **SMALL)
+    coral = DeepCORALClassifier(**kw).fit(X, y, sample_domain=sd)
+    dan = DANClassifier(**kw).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(coral.predict_proba(X), dan.predict_proba(X))
