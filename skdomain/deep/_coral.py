@@ -5,7 +5,7 @@ from numbers import Real
 from sklearn.utils._param_validation import Interval
 
 from ._classifier import DomainClassifierMixin
-from ._gate import GATE_PARAMS_DOC, _DetachedGateMixin, gate_doc
+from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc
 from ._layers import _AdaptedLayersMixin
 from ._losses import _coral_loss
 from ._modules import Discriminator, DomainMLP
@@ -122,44 +122,10 @@ _CORAL_DOC = r"""
 @GATE_REFS@"""
 
 
-def _coral_doc(**parts):
-    doc = _CORAL_DOC
-    for key in ("gate", "gate_params", "gate_attributes", "gate_history", "gate_refs"):
-        doc = doc.replace(f"@{key.upper()}@", parts.get(key, ""))
-    return doc
-
-
-_CORAL_GATE = gate_doc(
-    r"""Deep CORAL has no discriminator: the gate adds one, ``discriminator_``, and trains it
-    on the *detached* features :math:`\mathrm{SG}(F(x))`, adding
-    :math:`-\mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}` (logged as ``train_loss_adv``) to the
-    loss with weight 1: ``D`` descends it and ``F``, ``C`` receive no gradient from it, so
-    the gated net differs from the plain one by the gate alone (training ``F`` against
-    ``D`` would add a DANN term).""",
-    "Deep CORAL",
-)
-
-
 class DeepCORALClassifier(_DetachedGateMixin, _DeepCORALMixin, DomainClassifierMixin, DomainNet):
     __doc__ = (
         "Deep CORAL for classification (a skorch net), with the discriminator gate.\n"
-        + _coral_doc(
-            gate=_CORAL_GATE,
-            gate_params=r"""    discriminator : torch module class or instance, default=Discriminator
-        The gate's ``D`` (``gate=True`` only): maps features and one-hot labels to one logit
-        of P(target). A class is built as ``discriminator(n_in, **discriminator__params)``.
-"""
-            + GATE_PARAMS_DOC,
-            gate_attributes=r"""    discriminator_ : torch.nn.Module
-        The gate's trained discriminator (``gate=True`` only).
-    n_target_labeled_ : int
-        Labeled target rows seen in the fit.
-""",
-            gate_history="\n        Gated, also ``train_loss_adv`` (the gate's D) and ``omega_mean``.",
-            gate_refs=r"""    .. [3] Z. Wang, Z. Dai, B. Póczos and J. Carbonell, "Characterizing and Avoiding
-       Negative Transfer", CVPR 2019.
-""",
-        )
+        + fill_doc(_CORAL_DOC, **detached_gate_doc_parts("Deep CORAL"))
         + r"""
     Examples
     --------
@@ -187,17 +153,22 @@ class DeepCORALClassifier(_DetachedGateMixin, _DeepCORALMixin, DomainClassifierM
         omega_clip=10.0,
         **kwargs,
     ):
-        super().__init__(module, mu=mu, coral_layers=coral_layers, **kwargs)
-        self.discriminator = discriminator
-        self.gate = gate
-        self.source_weight = source_weight
-        self.omega_clip = omega_clip
+        super().__init__(
+            module,
+            mu=mu,
+            coral_layers=coral_layers,
+            discriminator=discriminator,
+            gate=gate,
+            source_weight=source_weight,
+            omega_clip=omega_clip,
+            **kwargs,
+        )
 
 
 class DeepCORALRegressor(_DeepCORALMixin, DomainRegressorMixin, DomainNet):
     __doc__ = (
         "Deep CORAL for regression (a skorch net); no gate.\n"
-        + _coral_doc()
+        + fill_doc(_CORAL_DOC)
         + r"""
     Examples
     --------

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..metrics._kernels import MULTISCALE_EXPONENTS
 from ..utils._validation import is_finite_real
 from ._classifier import DomainClassifierMixin
-from ._gate import GATE_PARAMS_DOC, _DetachedGateMixin, gate_doc
+from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc
 from ._layers import _AdaptedLayersMixin
 from ._losses import _mk_mmd_torch
 from ._modules import Discriminator, DomainMLP
@@ -171,47 +171,8 @@ _DAN_DOC_TEMPLATE = r"""
 @GATE_REFS@"""
 
 
-_DAN_GATE = gate_doc(
-    r"""DAN has no discriminator: the gate adds one, ``discriminator_``, and trains it on the
-    *detached* features :math:`\mathrm{SG}(F(x))`, adding
-    :math:`-\mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}` (logged as ``train_loss_adv``) to the
-    loss with weight 1: ``D`` descends it and ``F``, ``C`` receive no gradient from it. The
-    objective of ``F`` and ``C`` is then :math:`\mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} +
-    \mu \sum_l \mathrm{MK\text{-}MMD}^2`, so the gated DAN differs from the plain one by the
-    gate alone: training ``F`` against ``D`` (through a reversal layer, as in DANN) would
-    add a DANN term, and the gain of the gated net over the plain one would mix the gate
-    with adversarial alignment. The optimizer is unchanged (Adam's own betas: ``D`` plays
-    no game here).""",
-    "DAN",
-)
-
-
-def _dan_doc(**parts):
-    doc = _DAN_DOC_TEMPLATE
-    for key in ("gate", "gate_params", "gate_attributes", "gate_history", "gate_refs"):
-        doc = doc.replace(f"@{key.upper()}@", parts.get(key, ""))
-    return doc
-
-
-_DAN_DOC = _dan_doc()
-
-_DAN_CLASSIFIER_DOC = _dan_doc(
-    gate=_DAN_GATE,
-    gate_params=r"""    discriminator : torch module class or instance, default=Discriminator
-        The gate's ``D`` (``gate=True`` only): maps features and one-hot labels to one logit
-        of P(target). A class is built as ``discriminator(n_in, **discriminator__params)``.
-"""
-    + GATE_PARAMS_DOC,
-    gate_attributes=r"""    discriminator_ : torch.nn.Module
-        The gate's trained discriminator (``gate=True`` only).
-    n_target_labeled_ : int
-        Labeled target rows seen in the fit.
-""",
-    gate_history="\n        Gated, also ``train_loss_adv`` (the gate's D) and ``omega_mean``.",
-    gate_refs=r"""    .. [3] Z. Wang, Z. Dai, B. Póczos and J. Carbonell, "Characterizing and Avoiding
-       Negative Transfer", CVPR 2019.
-""",
-)
+_DAN_DOC = fill_doc(_DAN_DOC_TEMPLATE)
+_DAN_CLASSIFIER_DOC = fill_doc(_DAN_DOC_TEMPLATE, **detached_gate_doc_parts("DAN"))
 
 
 class DANClassifier(_DetachedGateMixin, _DANMixin, DomainClassifierMixin, DomainNet):
@@ -260,12 +221,12 @@ class DANClassifier(_DetachedGateMixin, _DANMixin, DomainClassifierMixin, Domain
             mmd_estimator=mmd_estimator,
             kernel_scales=kernel_scales,
             kernel_weights=kernel_weights,
+            discriminator=discriminator,
+            gate=gate,
+            source_weight=source_weight,
+            omega_clip=omega_clip,
             **kwargs,
         )
-        self.discriminator = discriminator
-        self.gate = gate
-        self.source_weight = source_weight
-        self.omega_clip = omega_clip
 
 
 class DANRegressor(_DANMixin, DomainRegressorMixin, DomainNet):

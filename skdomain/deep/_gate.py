@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
-from ._modules import Discriminator
+from ._modules import Discriminator, DomainMLP
 
 __all__ = []
 
@@ -61,6 +61,7 @@ def gate_doc(how, plain):
     """
         + how
         + r"""
+
     Each expectation is its own batch mean (a pooled cross-entropy would bias
     :math:`\omega` by :math:`n_{T_L}/n_S`); the two labeled terms are taken on batches
     that hold labeled target rows, so D's prior between the labeled pairs stays
@@ -72,6 +73,54 @@ def gate_doc(how, plain):
         + """.
 """
     )
+
+
+_DETACHED_GATE_PARAMS_DOC = r"""    discriminator : torch module class or instance, default=Discriminator
+        The gate's ``D`` (``gate=True`` only): maps features and one-hot labels to one logit
+        of P(target). A class is built as ``discriminator(n_in, **discriminator__params)``.
+"""
+
+_DOC_KEYS = ("gate", "gate_params", "gate_attributes", "gate_history", "gate_refs")
+
+
+def detached_gate_doc_parts(method):
+    r"""Return the gate's parts of the docstring of a classifier without a discriminator.
+
+    ``method`` names it (``"DAN"``, ``"Deep CORAL"``); the parts fill the placeholders
+    ``@GATE@``, ``@GATE_PARAMS@``, ``@GATE_ATTRIBUTES@``, ``@GATE_HISTORY@`` and
+    ``@GATE_REFS@`` of its template (:func:`fill_doc`).
+    """
+    how = (
+        method
+        + r""" has no discriminator: the gate adds one, ``discriminator_``, and trains it on
+    the *detached* features :math:`\mathrm{SG}(F(x))`, adding
+    :math:`-\mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}` (logged as ``train_loss_adv``) to the
+    loss with weight 1: ``D`` descends it and ``F``, ``C`` receive no gradient from it, so
+    the gated net differs from the plain one by the gate alone: training ``F`` against
+    ``D`` (through a reversal layer, as in DANN) would add a DANN term, and the gain of
+    the gated net over the plain one would mix the gate with adversarial alignment. The
+    optimizer is the plain net's (Adam's own betas: ``D`` plays no game here)."""
+    )
+    return {
+        "gate": gate_doc(how, method),
+        "gate_params": _DETACHED_GATE_PARAMS_DOC + GATE_PARAMS_DOC,
+        "gate_attributes": r"""    discriminator_ : torch.nn.Module
+        The gate's trained discriminator (``gate=True`` only).
+    n_target_labeled_ : int
+        Labeled target rows seen in the fit.
+""",
+        "gate_history": "\n        Gated, also ``train_loss_adv`` (the gate's D) and ``omega_mean``.",
+        "gate_refs": r"""    .. [3] Z. Wang, Z. Dai, B. Póczos and J. Carbonell, "Characterizing and Avoiding
+       Negative Transfer", CVPR 2019.
+""",
+    }
+
+
+def fill_doc(template, **parts):
+    """Return ``template`` with its ``@GATE...@`` placeholders filled by ``parts`` (empty when absent)."""
+    for key in _DOC_KEYS:
+        template = template.replace(f"@{key.upper()}@", parts.get(key, ""))
+    return template
 
 
 def domain_cross_entropy(logits, batch):
@@ -238,6 +287,22 @@ class _DetachedGateMixin(_GateMixin):
     def _check_own_params(self):
         super()._check_own_params()
         self._check_mlp_params("discriminator", Discriminator)
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        discriminator=Discriminator,
+        gate=False,
+        source_weight=1.0,
+        omega_clip=10.0,
+        **kwargs,
+    ):
+        super().__init__(module, **kwargs)
+        self.discriminator = discriminator
+        self.gate = gate
+        self.source_weight = source_weight
+        self.omega_clip = omega_clip
 
     def _validate_params(self):
         """Validate skorch's parameters; ungated, ``discriminator__*`` are kept (unused) without error.

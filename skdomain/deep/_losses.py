@@ -262,20 +262,26 @@ def _check_temperature(temperature):
     return float(temperature)
 
 
+def _check_samples(A, B, min_rows, why_finite):
+    """Check two samples: 2-D tensors of ``min_rows`` rows or more, finite, of one width."""
+    for name, T in (("A", A), ("B", B)):
+        if not torch.is_tensor(T) or T.ndim != 2 or T.shape[0] < min_rows:
+            rows = f" of at least {min_rows} rows" if min_rows > 1 else ""
+            raise ValueError(
+                f"{name} must be a 2-D tensor (rows x features){rows}; got {type(T).__name__} "
+                f"of shape {tuple(getattr(T, 'shape', ()))}."
+            )
+        if not torch.isfinite(T).all():
+            raise ValueError(f"{name} holds NaN or infinite values: {why_finite}.")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} and {B.shape[1]}.")
+
+
 def _check_mmd_args(A, B, gammas, weights, estimator, scales):
     """Validate :func:`mk_mmd_torch`'s arguments: shapes, finite values, positive bandwidths, weights."""
     if estimator not in ("unbiased", "biased", "linear"):
         raise ValueError(f"estimator must be 'unbiased', 'biased' or 'linear'; got {estimator!r}.")
-    for name, T in (("A", A), ("B", B)):
-        if not torch.is_tensor(T) or T.ndim != 2:
-            raise ValueError(
-                f"{name} must be a 2-D tensor (rows x features); got {type(T).__name__} "
-                f"of shape {tuple(getattr(T, 'shape', ()))}."
-            )
-        if not torch.isfinite(T).all():
-            raise ValueError(f"{name} holds NaN or infinite values: the MMD of such rows is undefined.")
-    if A.shape[1] != B.shape[1]:
-        raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} and {B.shape[1]}.")
+    _check_samples(A, B, 0, "the MMD of such rows is undefined")
     if gammas is None:
         scales = tuple(scales)
         if not scales or not all(isinstance(k, Real) and math.isfinite(k) for k in scales):
@@ -494,14 +500,5 @@ def coral_loss(A, B):
     >>> float(coral_loss(A, 2 * A)) > 0
     True
     """
-    for name, T in (("A", A), ("B", B)):
-        if not torch.is_tensor(T) or T.ndim != 2 or T.shape[0] < 2:
-            raise ValueError(
-                f"{name} must be a 2-D tensor (rows x features) of at least 2 rows (an unbiased covariance); "
-                f"got {type(T).__name__} of shape {tuple(getattr(T, 'shape', ()))}."
-            )
-        if not torch.isfinite(T).all():
-            raise ValueError(f"{name} holds NaN or infinite values: their covariance is undefined.")
-    if A.shape[1] != B.shape[1]:
-        raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} and {B.shape[1]}.")
+    _check_samples(A, B, 2, "their covariance is undefined")
     return _coral_loss(A, B)
