@@ -60,15 +60,7 @@ class _DeepCORALMixin(_AdaptedLayersMixin):
             The scalar CORAL term (logged as ``train_loss_coral`` before the factor
             :math:`\mu`); ``None`` when a domain has fewer than 2 rows in the batch.
         """
-        if batch.n_source < 2 or batch.n_target < 2:
-            return None
-        src, tgt = self._domain_rows(batch)
-        total = 0.0
-        for Z in self._layer_outputs(y_pred):
-            Z = Z.reshape(Z.shape[0], -1)
-            total = total + _coral_loss(Z[src], Z[tgt])
-        self._log_term("train_loss_coral", total)
-        return self.mu * total
+        return self._layers_term(y_pred, batch, _coral_loss, "train_loss_coral")
 
 
 _CORAL_DOC = r"""

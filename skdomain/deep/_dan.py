@@ -98,20 +98,13 @@ class _DANMixin(_AdaptedLayersMixin):
             The scalar MMD term (logged as ``train_loss_mmd`` before the factor
             :math:`\mu`); ``None`` when a domain has fewer than 2 rows in the batch.
         """
-        need = 2
-        if batch.n_source < need or batch.n_target < need:
-            return None
-        src, tgt = self._domain_rows(batch)
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
         weights = None if self.kernel_weights is None else torch.as_tensor(self.kernel_weights)
-        total = 0.0
-        for Z in self._layer_outputs(y_pred):
-            Z = Z.reshape(Z.shape[0], -1)
-            total = total + _mk_mmd_torch(
-                Z[src], Z[tgt], weights=weights, estimator=self.mmd_estimator, scales=scales
-            )
-        self._log_term("train_loss_mmd", total)
-        return self.mu * total
+
+        def mmd(Zs, Zt):
+            return _mk_mmd_torch(Zs, Zt, weights=weights, estimator=self.mmd_estimator, scales=scales)
+
+        return self._layers_term(y_pred, batch, mmd, "train_loss_mmd")
 
 
 _DAN_DOC_TEMPLATE = r"""

@@ -1,5 +1,7 @@
 """The adapted layers of the statistic-matching methods (DAN's MMD, Deep CORAL's covariances)."""
 
+import torch
+
 __all__ = []
 
 
@@ -42,8 +44,19 @@ class _AdaptedLayersMixin:
         extra = dict(zip(self._extra_layers(), y_pred[start:]))
         return [y_pred[1] if n == "features" else extra[n] for n in self._layer_names()]
 
-    def _domain_rows(self, batch):
-        """Return the device indices of the batch's source rows and target rows."""
-        src = batch.source_cpu.nonzero().squeeze(1).to(batch.device, non_blocking=True)
-        tgt = batch.target_cpu.nonzero().squeeze(1).to(batch.device, non_blocking=True)
-        return src, tgt
+    def _layers_term(self, y_pred, batch, discrepancy, name):
+        r"""Return :math:`\mu \sum_l` ``discrepancy(F_l(X_s), F_l(X_t))`` over the adapted layers.
+
+        The sum is logged as ``name`` (before :math:`\mu`); ``None`` (nothing added) when
+        the batch has fewer than 2 rows of a domain.
+        """
+        if batch.n_source < 2 or batch.n_target < 2:
+            return None
+        src = torch.nonzero(batch.source_cpu).squeeze(1).to(batch.device, non_blocking=True)
+        tgt = torch.nonzero(batch.target_cpu).squeeze(1).to(batch.device, non_blocking=True)
+        total = 0.0
+        for Z in self._layer_outputs(y_pred):
+            Z = Z.reshape(Z.shape[0], -1)
+            total = total + discrepancy(Z[src], Z[tgt])
+        self._log_term(name, total)
+        return self.mu * total
