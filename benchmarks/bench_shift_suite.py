@@ -56,12 +56,14 @@ regression):
 * ``DAN source only``: ``DANClassifier / DANRegressor(mu=0, random_state=seed)``,
   DAN's own source-only net, its baseline (since issue 12 DANN's Adam has betas
   (0.5, 0.999) and DAN's Adam (0.9, 0.999), so the two mu=0 nets differ);
-* ``DANN``, ``DAN``: ``DANNClassifier / DANNRegressor``,
-  ``DANClassifier / DANRegressor`` with ``random_state=seed``, defaults otherwise
+* ``DANN``, ``DAN``, ``Deep CORAL``: ``DANNClassifier / DANNRegressor``,
+  ``DANClassifier / DANRegressor``, ``DeepCORALClassifier / DeepCORALRegressor``
+  with ``random_state=seed``, defaults otherwise
   (20 epochs, lr 1e-3, batches of 64 source + 64 target rows; DANN since issue
   12: mu=0.3, a 256-256 discriminator, Adam's betas (0.5, 0.999)). The regression
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
-  would pass them.
+  would pass them. Deep CORAL's baseline is ``DAN source only``: its mu=0 net
+  is DAN's, bit for bit (same module, optimizer and batches).
 
 * ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
   random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
@@ -133,6 +135,8 @@ from skdomain import (
     DANNClassifier,
     DANNRegressor,
     DANRegressor,
+    DeepCORALClassifier,
+    DeepCORALRegressor,
     DictionaryTransferClassifier,
     DictionaryTransferRegressor,
     DomainWarning,
@@ -169,6 +173,7 @@ METHODS = {
     "DANN": ("net source only", False),
     "DAN source only": (None, False),
     "DAN": ("DAN source only", False),
+    "Deep CORAL": ("DAN source only", False),
     "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
@@ -236,6 +241,7 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
         "DANN": (DANNClassifier, DANNRegressor, {}),
         "DAN source only": (DANClassifier, DANRegressor, {"mu": 0.0}),
         "DAN": (DANClassifier, DANRegressor, {}),
+        "Deep CORAL": (DeepCORALClassifier, DeepCORALRegressor, {}),
     }[name]
     cls = net[0] if clf else net[1]
     model = cls(random_state=seed, **net[2]).fit(Xf, yf, sample_domain=sd)

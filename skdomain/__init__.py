@@ -7,6 +7,8 @@ from .deep import (
     DANNClassifier,
     DANNRegressor,
     DANRegressor,
+    DeepCORALClassifier,
+    DeepCORALRegressor,
     DistillationClassifier,
     GatedDANNClassifier,
 )
@@ -33,6 +35,8 @@ __all__ = [
     "GatedDANNClassifier",
     "DANClassifier",
     "DANRegressor",
+    "DeepCORALClassifier",
+    "DeepCORALRegressor",
     "DistillationClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",

@@ -150,7 +150,7 @@ def methods():
         SubspaceAlignment,
         TrAdaBoostClassifier,
     )
-    from .deep import DANClassifier, DistillationClassifier
+    from .deep import DANClassifier, DeepCORALClassifier, DistillationClassifier
 
     def aligned(cls):  # CORAL / SA at their defaults: standardised rows, aligned, LR on the labeled rows
         def fit(ctx):
@@ -225,6 +225,7 @@ def methods():
         Method("DANN (MLP)", lambda ctx: _domain_fit(_net(DANNClassifier, ctx), ctx)),
         Method("DANN + gate (MLP)", lambda ctx: _domain_fit(_net(GatedDANNClassifier, ctx), ctx)),
         Method("DAN (MLP)", lambda ctx: _domain_fit(_net(DANClassifier, ctx), ctx)),
+        Method("Deep CORAL (MLP)", lambda ctx: _domain_fit(_net(DeepCORALClassifier, ctx), ctx)),
         Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),
         Method(

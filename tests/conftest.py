@@ -54,6 +54,8 @@ from skdomain.deep import (
     DANNClassifier,
     DANNRegressor,
     DANRegressor,
+    DeepCORALClassifier,
+    DeepCORALRegressor,
     DistillationClassifier,
     DomainClassifierMixin,
     DomainNet,
@@ -196,8 +198,19 @@ ESTIMATORS = {
     DANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
     GatedDANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
     DANNRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
-    DANClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
+    # gated: the discriminator gate on DAN (its own D on detached features, skdomain/deep/_gate.py)
+    DANClassifier: Entry(
+        params=[_DEEP, dict(gate=True, discriminator__hidden_units=(16,), **_DEEP)],
+        xfail={**_NET, **_CLASSIFIER},
+        **_SGD,
+    ),
     DANRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
+    DeepCORALClassifier: Entry(
+        params=[_DEEP, dict(gate=True, discriminator__hidden_units=(16,), **_DEEP)],
+        xfail={**_NET, **_CLASSIFIER},
+        **_SGD,
+    ),
+    DeepCORALRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
     DistillationClassifier: Entry(
         params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
     ),

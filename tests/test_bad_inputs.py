@@ -47,6 +47,7 @@ from skdomain.datasets import (
 from skdomain.deep import (
     DANNClassifier,
     DomainNet,
+    coral_loss,
     dann_lambda,
     distillation_loss,
     grad_reverse,
@@ -643,6 +644,27 @@ FUNCTION_CASES = [
         ValueError,
         "NaN",
         ("mk_mmd_torch",),
+    ),
+    FnCase(
+        "coral-loss-one-row",
+        lambda: coral_loss(torch.zeros(1, 3), torch.zeros(8, 3)),
+        ValueError,
+        "at least 2 rows",
+        ("coral_loss",),
+    ),
+    FnCase(
+        "coral-loss-nan",
+        lambda: coral_loss(torch.zeros(8, 3), torch.full((8, 3), float("nan"))),
+        ValueError,
+        "B holds NaN",
+        ("coral_loss",),
+    ),
+    FnCase(
+        "coral-loss-widths",
+        lambda: coral_loss(torch.zeros(8, 3), torch.zeros(8, 2)),
+        ValueError,
+        "same number of columns",
+        ("coral_loss",),
     ),
     FnCase(
         "distillation-zero-temperature",

@@ -31,6 +31,7 @@ def test_examples_exist():
         "plot_tca_embedding.py",  # the TCA embedding of source vs target
         "plot_model_selection.py",
         "plot_dann_features.py",  # DANN features before / after (PCA)
+        "plot_deep_coral.py",  # the features' covariance gap, source only vs Deep CORAL
         "plot_active_learning.py",  # the active-learning curve
         "plot_negative_transfer.py",  # the NTG heatmap (epsilon x L%)
         "plot_dictionary_transfer.py",

@@ -1,4 +1,4 @@
-"""Deep domain adaptation as skorch nets: DANN (with the discriminator gate), DAN, distillation.
+"""Deep domain adaptation as skorch nets: DANN, DAN, Deep CORAL (with the discriminator gate), distillation.
 
 API summary
 -----------
@@ -26,28 +26,40 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
   ``GatedDANNClassifier`` is ``gate=True``.
 - ``DANClassifier`` / ``DANRegressor``: ``mu=1.0``, ``mmd_layers=None`` (``("features",)``;
   also ``"output"`` or submodule names), ``mmd_estimator="unbiased" | "biased" | "linear"``,
-  ``kernel_scales=None`` (``MULTISCALE_EXPONENTS``), ``kernel_weights=None``.
+  ``kernel_scales=None`` (``MULTISCALE_EXPONENTS``), ``kernel_weights=None``; the
+  classifier also ``gate=False``, ``source_weight=1.0``, ``omega_clip=10.0``,
+  ``discriminator=Discriminator`` (the gate's own D, trained on detached features).
+- ``DeepCORALClassifier`` / ``DeepCORALRegressor``: ``mu=1.0``, ``coral_layers=None``
+  (``("features",)``); the classifier also takes the gate, as DAN's.
+- The discriminator gate (``gate=True``) is one mechanism for every classifier of the
+  family (``_gate.py``): DANN gates with its own reversed D; DAN adds a D on detached
+  features, so that it differs from plain DAN by the gate alone.
+- Methods with several optimizers or alternating updates override
+  ``DomainNet.step_phases`` (and ``phase_loss``), not skorch's ``train_step``.
 - ``DistillationClassifier(teacher, module=DomainMLP, temperature=4.0, alpha=0.5, ...)``:
   teacher a torch module, a fitted classifier with ``predict_proba`` (wrap it in
   ``sklearn.frozen.FrozenEstimator`` to survive ``clone``), or an unfitted one (fitted on
   the labeled rows).
 
 History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_loss``,
-``train_loss_task``, ``train_loss_adv``, ``lambda_p``, ``omega_mean`` (gated DANN),
-``train_loss_mmd`` (DAN), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``valid_loss``
-(with a ``train_split``: the task loss on held-out labeled rows). A training term that
-becomes NaN or infinite stops the fit (``skdomain.exceptions.TrainingDivergedError``); an
+``train_loss_task``, ``train_loss_adv`` (DANN; the gate's D on DAN and Deep CORAL),
+``lambda_p``, ``omega_mean`` (gated nets), ``train_loss_mmd`` (DAN), ``train_loss_coral``
+(Deep CORAL), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``valid_loss`` (with
+a ``train_split``: the task loss on held-out labeled rows). A training term that becomes
+NaN or infinite stops the fit (``skdomain.exceptions.TrainingDivergedError``); an
 exploding one warns (``skdomain.exceptions.DivergenceWarning``).
 """
 
 from ._batch import DomainBatch
 from ._classifier import DomainClassifierMixin
+from ._coral import DeepCORALClassifier, DeepCORALRegressor
 from ._dan import DANClassifier, DANRegressor
 from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
 from ._data import BalancedDomainBatches, DomainBatches, DomainDataset, LabeledValidSplit
 from ._distill import DistillationClassifier
 from ._losses import (
     GradientReversal,
+    coral_loss,
     dann_lambda,
     distillation_loss,
     grad_reverse,
@@ -65,6 +77,8 @@ __all__ = [
     "DANRegressor",
     "DANNClassifier",
     "DANNRegressor",
+    "DeepCORALClassifier",
+    "DeepCORALRegressor",
     "Discriminator",
     "DistillationClassifier",
     "DomainBatch",
@@ -77,6 +91,7 @@ __all__ = [
     "GatedDANNClassifier",
     "GradientReversal",
     "LabeledValidSplit",
+    "coral_loss",
     "dann_lambda",
     "distillation_loss",
     "grad_reverse",

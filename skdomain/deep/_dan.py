@@ -8,16 +8,20 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..metrics._kernels import MULTISCALE_EXPONENTS
 from ..utils._validation import is_finite_real
 from ._classifier import DomainClassifierMixin
+from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc
+from ._layers import _AdaptedLayersMixin
 from ._losses import _mk_mmd_torch
-from ._modules import DomainMLP
+from ._modules import Discriminator, DomainMLP
 from ._net import DomainNet
 from ._regressor import DomainRegressorMixin
 
 __all__ = ["DANClassifier", "DANRegressor"]
 
 
-class _DANMixin:
+class _DANMixin(_AdaptedLayersMixin):
     """The MK-MMD term of DAN, shared by both flavours."""
+
+    _layers_param = "mmd_layers"
 
     _parameter_constraints = {
         "mu": [Interval(Real, 0, None, closed="left")],
@@ -45,17 +49,9 @@ class _DANMixin:
         self.kernel_scales = kernel_scales
         self.kernel_weights = kernel_weights
 
-    def _layer_names(self):
-        return ("features",) if self.mmd_layers is None else tuple(self.mmd_layers)
-
-    def _extra_layers(self):
-        return [n for n in self._layer_names() if n != "features"]
-
     def _check_own_params(self):
         """Check the adapted layers and the kernels (non-empty, finite, weights per scale) at fit."""
         super()._check_own_params()
-        if not self._layer_names():
-            raise ValueError("mmd_layers must name at least one layer; got an empty sequence.")
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
         if not scales or not all(is_finite_real(k) for k in scales):
             raise ValueError(
@@ -69,20 +65,6 @@ class _DANMixin:
                     f"kernel_weights must hold {len(scales)} non-negative finite values, not all 0 (one "
                     f"per scale); got {self.kernel_weights!r}."
                 )
-
-    def initialize_extra_modules(self):
-        """Check the adapted layers (no extra module): ``"features"`` needs the module's features."""
-        names = self._layer_names()
-        if "features" in names and not self.has_feature_:
-            raise ValueError(
-                f"{type(self).__name__} adapts 'features': the module must return (output, features), "
-                "or name its feature layer with feature_layer='name' (or list other layers in mmd_layers)."
-            )
-
-    def _layer_outputs(self, y_pred):
-        start = 1 + int(self.has_feature_)
-        extra = dict(zip(self._extra_layers(), y_pred[start:]))
-        return [y_pred[1] if n == "features" else extra[n] for n in self._layer_names()]
 
     def adaptation_loss(self, y_pred, y_true, X, batch):
         r""":math:`\mu \sum_l \mathrm{MK\text{-}MMD}^2(F_l(x_s), F_l(x_t))` on the batch.
@@ -116,24 +98,16 @@ class _DANMixin:
             The scalar MMD term (logged as ``train_loss_mmd`` before the factor
             :math:`\mu`); ``None`` when a domain has fewer than 2 rows in the batch.
         """
-        need = 2
-        if batch.n_source < need or batch.n_target < need:
-            return None
-        src = torch.nonzero(batch.source_cpu).squeeze(1).to(batch.device, non_blocking=True)
-        tgt = torch.nonzero(batch.target_cpu).squeeze(1).to(batch.device, non_blocking=True)
         scales = MULTISCALE_EXPONENTS if self.kernel_scales is None else tuple(self.kernel_scales)
         weights = None if self.kernel_weights is None else torch.as_tensor(self.kernel_weights)
-        total = 0.0
-        for Z in self._layer_outputs(y_pred):
-            Z = Z.reshape(Z.shape[0], -1)
-            total = total + _mk_mmd_torch(
-                Z[src], Z[tgt], weights=weights, estimator=self.mmd_estimator, scales=scales
-            )
-        self._log_term("train_loss_mmd", total)
-        return self.mu * total
+
+        def mmd(Zs, Zt):
+            return _mk_mmd_torch(Zs, Zt, weights=weights, estimator=self.mmd_estimator, scales=scales)
+
+        return self._layers_term(y_pred, batch, mmd, "train_loss_mmd")
 
 
-_DAN_DOC = r"""
+_DAN_DOC_TEMPLATE = r"""
     With feature layers :math:`F_l` (the module's features, by default), the objective is
 
     .. math::
@@ -150,7 +124,7 @@ _DAN_DOC = r"""
     by default. The estimate is the unbiased quadratic one (default), the biased one, or the
     linear-time one over :math:`\min(n_s, n_t)` rows (:func:`mk_mmd_torch`); source and target
     counts of a batch may differ.
-
+@GATE@
     Parameters
     ----------
     module : torch module class or instance, default=DomainMLP
@@ -167,7 +141,7 @@ _DAN_DOC = r"""
         ``skdomain.metrics._kernels.MULTISCALE_EXPONENTS``.
     kernel_weights : sequence of float, default=None
         :math:`\beta_u` (normalised); ``None`` is uniform.
-    **kwargs : dict
+@GATE_PARAMS@    **kwargs : dict
         The parameters of :class:`DANNClassifier` other than the adversarial ones
         (``lr``, ``max_epochs``, ``batch_size``, ``random_state``, ``device``, ``train_split``,
         ``module__*``, skorch's callbacks, ...).
@@ -178,8 +152,8 @@ _DAN_DOC = r"""
         The trained network.
     n_features_in_ : int
         Number of input features.
-    history_ : skorch.History
-        ``train_loss``, ``train_loss_task``, ``train_loss_mmd`` per epoch and per batch.
+@GATE_ATTRIBUTES@    history_ : skorch.History
+        ``train_loss``, ``train_loss_task``, ``train_loss_mmd`` per epoch and per batch.@GATE_HISTORY@
 
     References
     ----------
@@ -187,13 +161,17 @@ _DAN_DOC = r"""
        with Deep Adaptation Networks", ICML 2015.
     .. [2] A. Gretton, K. Borgwardt, M. Rasch, B. Schölkopf and A. Smola, "A Kernel
        Two-Sample Test", JMLR 13, 2012.
-"""
+@GATE_REFS@"""
 
 
-class DANClassifier(_DANMixin, DomainClassifierMixin, DomainNet):
+_DAN_DOC = fill_doc(_DAN_DOC_TEMPLATE)
+_DAN_CLASSIFIER_DOC = fill_doc(_DAN_DOC_TEMPLATE, **detached_gate_doc_parts("DAN"))
+
+
+class DANClassifier(_DetachedGateMixin, _DANMixin, DomainClassifierMixin, DomainNet):
     __doc__ = (
-        "Deep adaptation network for classification (a skorch net).\n"
-        + _DAN_DOC
+        "Deep adaptation network for classification (a skorch net), with the discriminator gate.\n"
+        + _DAN_CLASSIFIER_DOC
         + r"""
     Examples
     --------
@@ -206,8 +184,42 @@ class DANClassifier(_DANMixin, DomainClassifierMixin, DomainNet):
     (100,)
     >>> "train_loss_mmd" in net.history[-1]
     True
+    >>> X, y, sd = make_domain_shift(100, 100, n_target_labeled=10, random_state=0)
+    >>> gated = DANClassifier(gate=True, max_epochs=5, random_state=0)
+    >>> gated = gated.fit(X, y, sample_domain=sd)
+    >>> 0.0 <= gated.history[-1]["omega_mean"] <= gated.omega_clip
+    True
 """
     )
+
+    def __init__(
+        self,
+        module=DomainMLP,
+        *,
+        mu=1.0,
+        mmd_layers=None,
+        mmd_estimator="unbiased",
+        kernel_scales=None,
+        kernel_weights=None,
+        discriminator=Discriminator,
+        gate=False,
+        source_weight=1.0,
+        omega_clip=10.0,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            mu=mu,
+            mmd_layers=mmd_layers,
+            mmd_estimator=mmd_estimator,
+            kernel_scales=kernel_scales,
+            kernel_weights=kernel_weights,
+            discriminator=discriminator,
+            gate=gate,
+            source_weight=source_weight,
+            omega_clip=omega_clip,
+            **kwargs,
+        )
 
 
 class DANRegressor(_DANMixin, DomainRegressorMixin, DomainNet):

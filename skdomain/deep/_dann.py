@@ -1,14 +1,13 @@
 r"""Domain-adversarial networks (Ganin & Lempitsky, 2015), with the discriminator gate (Wang et al., 2019)."""
 
-import math
 import textwrap
 from numbers import Real
 
 import torch
-import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._classifier import DomainClassifierMixin
+from ._gate import GATE_PARAMS_DOC, _GateMixin, build_discriminator, domain_cross_entropy, gate_doc
 from ._losses import dann_lambda, grad_reverse
 from ._modules import Discriminator, DomainMLP
 from ._net import _MODULE_PARAM_DOC, _NET_PARAMS_DOC, DomainNet
@@ -83,14 +82,7 @@ class _DANNMixin:
                 f"{type(self).__name__} needs the features F(x): the module must return "
                 "(output, features), or name its feature layer with feature_layer='name'."
             )
-        n_in = self._discriminator_width()
-        kwargs = self.get_params_for("discriminator")
-        disc = self.discriminator
-        if isinstance(disc, torch.nn.Module):
-            self.discriminator_ = self.initialized_instance(disc, kwargs)
-        else:
-            self.discriminator_ = disc(n_in, **kwargs)
-        self.discriminator_.to(self.device)
+        self.discriminator_ = build_discriminator(self, self._discriminator_width())
 
     def current_lambda(self):
         r"""Return the reversal coefficient now: :math:`\lambda_p` of the schedule, or the constant.
@@ -110,13 +102,9 @@ class _DANNMixin:
         r"""Reverse the batch's features: :math:`R_{\lambda}(F(x))`, through the reversal layer."""
         return grad_reverse(y_pred[1], lam)
 
-    def _discriminate_unlabeled(self, z):
-        """Return D's logits on reversed features without labels."""
-        return self.discriminator_(z)
-
-    def _labeled_adversarial(self, batch):
-        """Return further adversarial terms on labeled pairs (the gate's); none for plain DANN."""
-        return None
+    def _adversarial_loss(self, z, batch):
+        r"""Return D's cross-entropy :math:`-\mathcal{L}_{\mathrm{ADV}}` on the reversed features ``z``."""
+        return domain_cross_entropy(self.discriminator_(z), batch)
 
     def adaptation_loss(self, y_pred, y_true, X, batch):
         r""":math:`\mu` times D's cross-entropy, reaching ``F`` through :math:`R_{\lambda_p}`.
@@ -156,90 +144,18 @@ class _DANNMixin:
         lam = self.current_lambda()
         self._log_term("lambda_p", lam)
         z = self._reversed_features(y_pred, batch, lam)
-        d_nil = self._discriminate_unlabeled(z)
-        bce = F.binary_cross_entropy_with_logits(d_nil, batch.w_target, reduction="none")
-        # E_{T}[-log D(F(x_u))] + E_{S}[-log(1 - D(F(x_s)))], each its own batch mean
-        adv = batch.mean(bce, "target") + batch.mean(bce, "source")
-        joint = self._labeled_adversarial(batch)
-        if joint is not None:
-            adv = adv + joint
+        # E_{T}[-log D(F(x_u))] + E_{S}[-log(1 - D(F(x_s)))], each its own batch mean (+ the gate's terms)
+        adv = self._adversarial_loss(z, batch)
         self._log_term("train_loss_adv", adv)
         return self.mu * adv
 
 
-class _GateMixin:
-    """The discriminator gate (Wang et al., 2019) on DANN's discriminator: classification only."""
+class _DANNGateMixin(_GateMixin):
+    """The shared gate (:mod:`._gate`) on DANN's own discriminator, which F plays against."""
 
-    _parameter_constraints = {
-        "gate": ["boolean"],
-        "source_weight": [Interval(Real, 0, None, closed="left")],
-        "omega_clip": [Interval(Real, 1, None, closed="left")],
-    }
-
-    def _discriminator_width(self):
-        """Return the input width of ``D``: features, plus one-hot classes when gated."""
-        return super()._discriminator_width() + (len(self.classes_) if self.gate else 0)
-
-    def _gate_weights(self, d_joint):
-        r""":math:`\omega = \mathrm{SG}(D/(1-D)) = \exp(\mathrm{logit})`, clipped to ``[0, omega_clip]``."""
-        return torch.exp(d_joint.detach().clamp(max=math.log(self.omega_clip)))
-
-    def task_loss(self, y_pred, y_true, X, batch):
-        r"""Task term of a training batch; gated, the source loss is weighted by :math:`\omega`.
-
-        Plain: :math:`\mathcal{L}_{\mathrm{CLF}} = \mathbb{E}_S[\ell] + \mathbb{E}_{T_L}[\ell]`.
-        Gated:
-
-        .. math::
-
-            \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} = \mathbb{E}_{T_L}[\ell(C(F(x_l)), y_l)]
-            + \lambda \, \mathbb{E}_{S}[\omega(x_s, y_s) \, \ell(C(F(x_s)), y_s)],
-            \quad \omega = \mathrm{SG}\!\left(\frac{D(x_s, y_s)}{1 - D(x_s, y_s)}\right),
-
-        with :math:`\lambda` = ``source_weight`` and :math:`\omega` clipped at
-        ``omega_clip``; :math:`\omega \equiv 1` when the fit has no labeled target row.
-        The reversed features and the joint discriminator's output are kept in
-        ``batch.cache["gate"]`` for :meth:`adaptation_loss`.
-
-        Parameters
-        ----------
-        y_pred : tuple of Tensor
-            The net's output for the batch, ``(output, feature)``: :math:`C(F(x))` and
-            :math:`F(x)`.
-        y_true : Tensor of shape (n_rows,)
-            Encoded labels of the batch, on the host (``-1`` for masked rows).
-        X : dict of str to Tensor
-            The batch dict.
-        batch : DomainBatch
-            The batch's row groups and per-row task loss :math:`\ell` (see
-            :meth:`DomainNet.task_loss`).
-
-        Returns
-        -------
-        loss : Tensor
-            The scalar task term.
-        """
-        if not self.gate:
-            return super().task_loss(y_pred, y_true, X, batch)
-        rows = batch.row_loss
-        w = torch.ones_like(rows)
-        if self.n_target_labeled_ > 0 and batch.n_target:
-            # the joint discriminator's density ratio on (F(x_s), y_s); omega == 1 when the fit has
-            # no labeled target row at all (it would only learn to call every labeled pair source)
-            feats = y_pred[1]
-            onehot = F.one_hot(y_true.clamp_min(0), len(self.classes_)).to(feats.device, feats.dtype)
-            onehot = onehot * batch.w_source_labeled.unsqueeze(1) + onehot * batch.w_target_labeled.unsqueeze(
-                1
-            )
-            z = grad_reverse(feats, self.current_lambda())
-            d_joint = self.discriminator_(torch.cat([z, onehot], dim=1))
-            batch.cache["gate"] = (z, d_joint)
-            w = self._gate_weights(d_joint)
-            self._log_term("omega_mean", batch.mean(w, "source_labeled"))
-        loss = self.source_weight * (rows * w * batch.w_source_labeled).sum() / max(batch.n_source_labeled, 1)
-        if batch.n_target_labeled:
-            loss = loss + batch.mean(rows, "target_labeled")
-        return loss
+    def _gate_features(self, y_pred, batch):
+        r"""Return :math:`R_{\lambda_p}(F(x))`: on the labeled pairs too, F plays against D."""
+        return grad_reverse(y_pred[1], self.current_lambda())
 
     def _reversed_features(self, y_pred, batch, lam):
         """Reuse the reversed features of :meth:`task_loss` when the gate computed them on this batch."""
@@ -247,22 +163,9 @@ class _GateMixin:
             return batch.cache["gate"][0]
         return super()._reversed_features(y_pred, batch, lam)
 
-    def _discriminate_unlabeled(self, z):
-        r"""Return D's logits on :math:`(R(F(x)), \mathrm{nil})` when gated (the label part all zeros)."""
-        if self.gate:
-            z = torch.cat([z, z.new_zeros(z.shape[0], len(self.classes_))], dim=1)
-        return super()._discriminate_unlabeled(z)
-
-    def _labeled_adversarial(self, batch):
-        r""":math:`\mathbb{E}_{T_L}[-\log D(F(x_l), y_l)] + \mathbb{E}_S[-\log(1 - D(F(x_s), y_s))]`.
-
-        Only on batches with labeled target rows whose joint output the gate computed.
-        """
-        if "gate" not in batch.cache or not batch.n_target_labeled:
-            return None
-        d_joint = batch.cache["gate"][1]
-        bce_j = F.binary_cross_entropy_with_logits(d_joint, batch.w_target, reduction="none")
-        return batch.mean(bce_j, "target_labeled") + batch.mean(bce_j, "source_labeled")
+    def _adversarial_loss(self, z, batch):
+        r"""Return :math:`-\mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}` gated, else the plain cross-entropy."""
+        return self._gate_adversarial(z, batch)
 
 
 _DANN_PARAMS = (
@@ -289,15 +192,6 @@ _DANN_PARAMS = (
         :math:`\gamma` of the schedule (Ganin et al.'s 10).
 """
 )
-
-_GATE_PARAMS = r"""    gate : bool, default=False
-        Use the discriminator gate.
-    source_weight : float, default=1.0
-        :math:`\lambda` of the gated task loss (weight of the source term).
-    omega_clip : float, default=10.0
-        Upper clip of :math:`\omega` (the ratio is :math:`\exp` of D's logit, clipped at
-        ``log(omega_clip)``, so it stays in ``[0, omega_clip]``).
-"""
 
 
 def _dann_tail(history):
@@ -353,32 +247,12 @@ _DANN_OBJECTIVE = r"""
     a batch holds ``batch_size`` source and ``batch_size`` target rows.
 """
 
-_GATE = r"""
-    With ``gate=True`` (Wang et al., 2019) ``D`` also sees the label: :math:`D(z, y)` with
-    :math:`y` one-hot, or ``nil`` (zeros) for a row without label. It estimates the
-    density ratio :math:`P_T(x, y) / P_S(x, y) = D / (1 - D)` and gates the source loss:
-
-    .. math::
-
-        \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} = \mathbb{E}_{T_L}[\ell(C(F(x_l)), y_l)]
-        + \lambda \, \mathbb{E}_{S}[\omega(x_s, y_s) \, \ell(C(F(x_s)), y_s)],
-        \quad \omega = \mathrm{SG}\!\left(\frac{D(x_s, y_s)}{1 - D(x_s, y_s)}\right),
-
-    .. math::
-
-        \mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}} = \mathbb{E}_{T}[\log D(F(x_u), \mathrm{nil})]
-        + \mathbb{E}_{S}[\log(1 - D(F(x_s), \mathrm{nil}))]
-        + \mathbb{E}_{T_L}[\log D(F(x_l), y_l)] + \mathbb{E}_{S}[\log(1 - D(F(x_s), y_s))],
-
-    and :math:`\min_{F,C} \max_D \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} + \mu
-    \mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}`. Each expectation is its own batch mean (a
-    pooled cross-entropy would bias :math:`\omega` by :math:`n_{T_L}/n_S`); the two
-    labeled terms are taken on batches that hold labeled target rows, so D's prior
-    between the labeled pairs stays balanced. :math:`\omega = \exp(\text{logit of } D)`
-    is clipped at ``omega_clip``. With no labeled target row in the whole fit the joint
-    discriminator would see labeled pairs from the source only and drive
-    :math:`\omega \to 0`: then :math:`\omega \equiv 1`, and the gated net is plain DANN.
-"""
+_GATE = gate_doc(
+    r"""and :math:`\min_{F,C} \max_D \mathcal{L}^{\mathrm{gate}}_{\mathrm{CLF}} + \mu
+    \mathcal{L}^{\mathrm{aug}}_{\mathrm{ADV}}`: the gate uses DANN's own ``D``, and ``F``
+    plays against it on the labeled pairs too (through :math:`R_{\lambda_p}`).""",
+    "DANN",
+)
 
 _REFS = r"""
     References
@@ -393,13 +267,13 @@ _REFS = r"""
 """
 
 
-class DANNClassifier(_GateMixin, _DANNMixin, DomainClassifierMixin, DomainNet):
+class DANNClassifier(_DANNGateMixin, _DANNMixin, DomainClassifierMixin, DomainNet):
     __doc__ = (
         "Domain-adversarial neural network for classification (a skorch net).\n"
         + _DANN_OBJECTIVE
         + _GATE
         + _DANN_PARAMS
-        + _GATE_PARAMS
+        + GATE_PARAMS_DOC
         + _dann_tail(
             r"""        Per epoch (and per batch): ``train_loss``, ``train_loss_task``, ``train_loss_adv``,
         ``lambda_p``, gated also ``omega_mean``; ``valid_loss`` with a ``train_split``.

@@ -23,6 +23,7 @@ __all__ = [
     "median_sq_distance_torch",
     "multiscale_gammas_torch",
     "mk_mmd_torch",
+    "coral_loss",
     "distillation_loss",
     "soft_targets_from_proba",
 ]
@@ -261,20 +262,26 @@ def _check_temperature(temperature):
     return float(temperature)
 
 
+def _check_samples(A, B, min_rows, why_finite):
+    """Check two samples: 2-D tensors of ``min_rows`` rows or more, finite, of one width."""
+    for name, T in (("A", A), ("B", B)):
+        if not torch.is_tensor(T) or T.ndim != 2 or T.shape[0] < min_rows:
+            rows = f" of at least {min_rows} rows" if min_rows > 1 else ""
+            raise ValueError(
+                f"{name} must be a 2-D tensor (rows x features){rows}; got {type(T).__name__} "
+                f"of shape {tuple(getattr(T, 'shape', ()))}."
+            )
+        if not torch.isfinite(T).all():
+            raise ValueError(f"{name} holds NaN or infinite values: {why_finite}.")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} and {B.shape[1]}.")
+
+
 def _check_mmd_args(A, B, gammas, weights, estimator, scales):
     """Validate :func:`mk_mmd_torch`'s arguments: shapes, finite values, positive bandwidths, weights."""
     if estimator not in ("unbiased", "biased", "linear"):
         raise ValueError(f"estimator must be 'unbiased', 'biased' or 'linear'; got {estimator!r}.")
-    for name, T in (("A", A), ("B", B)):
-        if not torch.is_tensor(T) or T.ndim != 2:
-            raise ValueError(
-                f"{name} must be a 2-D tensor (rows x features); got {type(T).__name__} "
-                f"of shape {tuple(getattr(T, 'shape', ()))}."
-            )
-        if not torch.isfinite(T).all():
-            raise ValueError(f"{name} holds NaN or infinite values: the MMD of such rows is undefined.")
-    if A.shape[1] != B.shape[1]:
-        raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} and {B.shape[1]}.")
+    _check_samples(A, B, 0, "the MMD of such rows is undefined")
     if gammas is None:
         scales = tuple(scales)
         if not scales or not all(isinstance(k, Real) and math.isfinite(k) for k in scales):
@@ -433,3 +440,65 @@ def distillation_loss(student_logits, teacher_probs, temperature):
     p = teacher_probs
     kl = (p * (torch.log(p.clamp_min(1e-12)) - log_q)).sum(1)
     return temperature**2 * kl
+
+
+def _covariance(Z):
+    r"""Unbiased covariance of the columns of ``Z`` (rows are samples): :math:`Z_c^\top Z_c / (n - 1)`."""
+    Zc = Z - Z.mean(dim=0, keepdim=True)
+    return Zc.T @ Zc / (Z.shape[0] - 1)
+
+
+def _coral_loss(A, B):
+    """:func:`coral_loss` without the input checks (no host read): the nets' training steps call it."""
+    d = A.shape[1]
+    return ((_covariance(A) - _covariance(B)) ** 2).sum() / (4 * d * d)
+
+
+def coral_loss(A, B):
+    r"""Return the CORAL loss between the rows of ``A`` and ``B``, differentiable (Sun & Saenko, 2016).
+
+    .. math::
+
+        \ell_{\mathrm{CORAL}} = \frac{1}{4 d^2} \, \| C_A - C_B \|_F^2, \qquad
+        C_A = \frac{1}{n - 1}\left(A^\top A - \frac{1}{n} (\mathbf{1}^\top A)^\top
+        (\mathbf{1}^\top A)\right),
+
+    :math:`C_A`, :math:`C_B` the unbiased covariances of the :math:`d` columns (features)
+    over the rows (samples), as ``np.cov(A, rowvar=False)``: a :math:`d \times d` matrix,
+    whatever the numbers of rows :math:`n` and :math:`m`.
+
+    Parameters
+    ----------
+    A, B : Tensor of shape (n, d) and (m, d)
+        The two samples (e.g. source and target features of a batch), each of at least
+        two rows.
+
+    Returns
+    -------
+    loss : Tensor of shape ()
+        The loss (0 when the covariances are equal).
+
+    Raises
+    ------
+    ValueError
+        When ``A`` or ``B`` is not a 2-D tensor of at least two rows, holds NaN or
+        infinite values, or their widths differ. These checks read the inputs on the
+        host; the nets call the unchecked computation inside their training steps.
+
+    References
+    ----------
+    .. [1] B. Sun and K. Saenko, "Deep CORAL: Correlation Alignment for Deep Domain
+       Adaptation", ECCV 2016 Workshops.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skdomain.deep import coral_loss
+    >>> A = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]])
+    >>> float(coral_loss(A, A))
+    0.0
+    >>> float(coral_loss(A, 2 * A)) > 0
+    True
+    """
+    _check_samples(A, B, 2, "their covariance is undefined")
+    return _coral_loss(A, B)

@@ -17,7 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.utils import to_numpy, to_tensor
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator, to_numpy, to_tensor
 
 from .._base import DomainRequestMixin
 from ..exceptions import DivergenceWarning, TrainingDivergedError
@@ -51,8 +52,9 @@ EXPLODE_FLOOR = 1.0
 _TERM_NAMES = {
     "train_loss": "the total loss",
     "train_loss_task": "the task term",
-    "train_loss_adv": "the adversarial term",
+    "train_loss_adv": "the discriminator's term",
     "train_loss_mmd": "the MMD term",
+    "train_loss_coral": "the CORAL term",
     "train_loss_ce": "the cross-entropy term",
     "train_loss_kd": "the distillation (KD) term",
     "omega_mean": "the gate's weights",
@@ -719,14 +721,11 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         loss : Tensor
             The scalar loss.
         """
-        out = y_pred[0] if isinstance(y_pred, tuple) else y_pred
-        labeled_cpu = labeled_rows(y_true, self._task)
-        dev = out.device
-        rows = self._row_task_loss(out, y_true.to(dev, non_blocking=True))
+        rows, labeled_cpu = self._row_losses(y_pred, y_true)
         if not training:
-            w = labeled_cpu.to(dev, dtype=rows.dtype)
+            w = labeled_cpu.to(rows.device, dtype=rows.dtype)
             return (rows * w).sum() / max(int(labeled_cpu.sum()), 1)
-        batch = DomainBatch(X["sample_domain"], labeled_cpu, dev, rows.dtype, row_loss=rows)
+        batch = DomainBatch(X["sample_domain"], labeled_cpu, rows.device, rows.dtype, row_loss=rows)
         task = self.task_loss(y_pred, y_true, X, batch)
         self._log_term("train_loss_task", task)
         loss = task
@@ -736,6 +735,116 @@ class DomainNet(DomainRequestMixin, NeuralNet):
                 loss = loss + adapt
         self._watch_loss(loss)
         return loss
+
+    def _row_losses(self, y_pred, y_true):
+        """Per-row task loss on the device, and the host mask of the labeled rows."""
+        out = y_pred[0] if isinstance(y_pred, tuple) else y_pred
+        labeled_cpu = labeled_rows(y_true, self._task)
+        rows = self._row_task_loss(out, y_true.to(out.device, non_blocking=True))
+        return rows, labeled_cpu
+
+    # ------------------------------------------------------------------ training step
+    def step_phases(self):
+        """Return the phases of one training step; ``None`` (here) is skorch's single step.
+
+        A method with several optimizers or alternating updates (ADDA, GTA, domain
+        confusion) returns a sequence of ``(name, optimizers)``: for each phase, in
+        order, :meth:`train_step` zeroes the gradients of every optimizer, forwards the
+        batch anew (so a phase sees the weights the previous phases stepped), computes
+        the phase's loss, back-propagates it and steps only the optimizers named (by
+        their skorch names, e.g. ``"optimizer"`` for ``optimizer_``; the method builds the
+        others in ``initialize_optimizer``). The phase named ``"main"`` computes
+        :meth:`get_loss` (the loss hooks, as in a plain step); any other phase computes
+        :meth:`phase_loss`, logged as ``train_loss_<name>`` (so it is watched for
+        divergence). The step's ``loss`` (skorch's ``train_loss``) is that of the
+        ``"main"`` phase, or of the last phase when none is named ``"main"``.
+        Optimizers that need a closure (LBFGS) work in the single step only.
+
+        Returns
+        -------
+        phases : sequence of (str, sequence of str) or None
+            The phases, or ``None`` for skorch's step (one loss, every optimizer).
+        """
+        return None
+
+    def phase_loss(self, name, y_pred, y_true, X, batch):
+        """Compute the loss of a training phase other than ``"main"`` (see :meth:`step_phases`).
+
+        Parameters
+        ----------
+        name : str
+            The phase.
+        y_pred : tuple of Tensor
+            :meth:`infer`'s output for the batch in this phase.
+        y_true : Tensor of shape (n_rows,)
+            Encoded labels of the batch, on the host (``-1`` / NaN for masked rows).
+        X : dict of str to Tensor
+            The batch dict.
+        batch : DomainBatch
+            The batch's row groups and per-row task loss (a fresh one per phase).
+
+        Returns
+        -------
+        loss : Tensor
+            The scalar loss the phase back-propagates.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__}.step_phases() names the phase {name!r}: implement phase_loss for it."
+        )
+
+    def train_step(self, batch, **fit_params):
+        """Perform one training step on a batch: skorch's, or the phases of :meth:`step_phases`.
+
+        Parameters
+        ----------
+        batch : tuple
+            The batch ``(Xi, yi)`` from the training iterator.
+        **fit_params : dict
+            Passed on to :meth:`infer` (skorch's signature).
+
+        Returns
+        -------
+        step : dict
+            ``{"loss": loss, "y_pred": y_pred}`` of the step (of the ``"main"`` phase,
+            or of the last phase).
+        """
+        phases = self.step_phases()
+        if phases is None:
+            return super().train_step(batch, **fit_params)
+        steps = {}
+        for name, optimizers in phases:
+            steps[name] = self._train_phase(batch, name, optimizers, **fit_params)
+        return steps.get("main", steps[name])
+
+    def _train_phase(self, batch, name, optimizers, **fit_params):
+        """Run one phase of a training step: zero every gradient, forward, backward, step ``optimizers``."""
+        missing = [o for o in optimizers if o not in self._optimizers]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__}.step_phases(): phase {name!r} names optimizers {missing!r}, but the "
+                f"net has {list(self._optimizers)!r} (build them in initialize_optimizer)."
+            )
+        self._set_training(True)
+        self._zero_grad_optimizer()
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        if name == "main":
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        else:
+            rows, labeled_cpu = self._row_losses(y_pred, yi)
+            domains = DomainBatch(Xi["sample_domain"], labeled_cpu, rows.device, rows.dtype, row_loss=rows)
+            loss = self.phase_loss(name, y_pred, yi, Xi, domains)
+            self._log_term(f"train_loss_{name}", loss)
+        loss.backward()
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        for opt in optimizers:
+            getattr(self, opt + "_").step()
+        return {"loss": loss, "y_pred": y_pred}
 
     def task_loss(self, y_pred, y_true, X, batch):
         r"""Task term of a training batch: the mean loss of its labeled rows, per domain.

@@ -38,6 +38,7 @@ NETS = {
     "DANNRegressor": (DANNRegressor, {}, "train_loss_adv"),
     "DANClassifier": (DANClassifier, {}, "train_loss_mmd"),
     "DANRegressor": (DANRegressor, {}, "train_loss_mmd"),
+    "DANClassifier(gate=True)": (DANClassifier, {"gate": True}, "omega_mean"),
     "DistillationClassifier": (DistillationClassifier, {"teacher": LogisticRegression()}, "train_loss_kd"),
 }
 

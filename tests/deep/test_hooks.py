@@ -20,6 +20,7 @@ from skdomain.deep import (
 from skdomain.deep._data import labeled_rows
 
 SMALL = dict(max_epochs=3, batch_size=16, module__hidden_units=(16,), random_state=0)
+SMALL_NO_EPOCHS = {k: v for k, v in SMALL.items() if k != "max_epochs"}
 
 
 def test_domain_batch_groups_counts_and_means():
@@ -169,3 +170,110 @@ def test_dann_regressor_has_no_gate_parameters():
     assert {"mu", "grl_lambda", "grl_gamma", "discriminator"} <= set(params)
     assert not {"gate", "source_weight", "omega_clip"} & set(params)
     assert {"gate", "source_weight", "omega_clip"} <= set(DANNClassifier().get_params())
+
+
+class _Alternating(DomainClassifierMixin, DomainNet):
+    """Domain confusion in miniature: a critic with its own optimizer and phase, then the main phase.
+
+    The main phase's adaptation term (the critic's output pushed to 1/2) reaches the critic's
+    parameters too, but only the critic's phase steps them.
+    """
+
+    def initialize_extra_modules(self):
+        self.critic_ = torch.nn.Linear(self.feature_dims_[0], 1).to(self.device)
+
+    def initialize_optimizer(self, *args, **kwargs):
+        args, kw = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
+        self.optimizer_ = self.optimizer(*args, **kw)
+        self.optimizer_critic_ = torch.optim.SGD(self.critic_.parameters(), lr=0.5)
+        return self
+
+    def step_phases(self):
+        return [("critic", ["optimizer_critic"]), ("main", ["optimizer"])]
+
+    def phase_loss(self, name, y_pred, y_true, X, batch):
+        logits = self.critic_(y_pred[1].detach()).squeeze(1)
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, batch.w_target, reduction="none")
+        return batch.mean(bce, "target") + batch.mean(bce, "source")
+
+    def adaptation_loss(self, y_pred, y_true, X, batch):
+        logits = self.critic_(y_pred[1]).squeeze(1)
+        half = torch.full_like(logits, 0.5)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, half)
+
+
+def _params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def test_step_phases_step_each_optimizer_on_its_own_loss_in_order(data):
+    X, y, sd = data
+    net = _Alternating(optimizer=torch.optim.SGD, lr=0.1, max_epochs=0, **SMALL_NO_EPOCHS)
+    net.fit(X, y, sample_domain=sd)
+    rows = np.r_[np.flatnonzero(sd >= 0)[:8], np.flatnonzero(sd < 0)[:8]]
+    Xi = {"X": torch.as_tensor(X[rows], dtype=torch.float32), "sample_domain": torch.as_tensor(sd[rows])}
+    yi = torch.as_tensor(y[rows])
+    m0, c0 = _params(net.module_), _params(net.critic_)
+    # by hand: the critic's step on its own loss, then the main step with the stepped critic
+    critic = torch.nn.Linear(net.critic_.in_features, 1)
+    module = pickle.loads(pickle.dumps(net.module_))
+    with torch.no_grad():
+        for p, q in zip(critic.parameters(), c0):
+            p.copy_(q)
+    net._terms = {}
+    twin = pickle.loads(pickle.dumps(net))
+    twin.critic_ = critic
+    twin.module_ = module
+    y_pred = twin.infer(Xi)
+    rows, labeled = twin._row_losses(y_pred, yi)
+    loss_c = twin.phase_loss(
+        "critic", y_pred, yi, Xi, DomainBatch(Xi["sample_domain"], labeled, "cpu", rows.dtype)
+    )
+    grads_c = torch.autograd.grad(loss_c, list(critic.parameters()))
+    with torch.no_grad():
+        for p, g in zip(critic.parameters(), grads_c):
+            p -= 0.5 * g
+    twin._terms = {}
+    loss_m = twin.get_loss(twin.infer(Xi), yi, X=Xi, training=True)
+    grads_m = torch.autograd.grad(loss_m, list(module.parameters()))
+    expected_m = [p - 0.1 * g for p, g in zip(m0, grads_m)]
+    expected_c = [p.detach() for p in critic.parameters()]
+
+    net._terms = {}
+    step = net.train_step((Xi, yi))
+    for got, exp in zip(net.module_.parameters(), expected_m):
+        torch.testing.assert_close(got.detach(), exp, rtol=1e-6, atol=1e-7)
+    # the critic moved by its own phase only, though the main loss reached it
+    for got, exp in zip(net.critic_.parameters(), expected_c):
+        torch.testing.assert_close(got.detach(), exp, rtol=1e-6, atol=1e-7)
+    assert step["loss"].item() == pytest.approx(loss_m.item(), rel=1e-6)  # the main phase's loss
+    assert set(net._terms) == {"train_loss_critic", "train_loss_task"}
+    assert net._terms["train_loss_critic"][0].item() == pytest.approx(loss_c.item(), rel=1e-6)
+    assert not torch.equal(m0[0], net.module_.feature_extractor[0].weight)
+
+
+def test_step_phases_fit_logs_each_phase_and_refits_identically(data):
+    X, y, sd = data
+    kw = dict(max_epochs=2, **SMALL_NO_EPOCHS)
+    a = _Alternating(**kw).fit(X, y, sample_domain=sd)
+    b = _Alternating(**kw).fit(X, y, sample_domain=sd)
+    assert {"train_loss", "train_loss_task", "train_loss_critic"} <= set(a.history[-1])
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    np.testing.assert_array_equal(a.critic_.weight.detach().numpy(), b.critic_.weight.detach().numpy())
+
+
+def test_step_phases_name_unknown_optimizers_and_unimplemented_losses(data):
+    X, y, sd = data
+
+    class Unknown(_Alternating):
+        def step_phases(self):
+            return [("critic", ["optimizer_nope"]), ("main", ["optimizer"])]
+
+    with pytest.raises(ValueError, match=r"phase 'critic' names optimizers \['optimizer_nope'\]"):
+        Unknown(max_epochs=1, **SMALL_NO_EPOCHS).fit(X, y, sample_domain=sd)
+
+    class NoLoss(_Alternating):
+        phase_loss = DomainNet.phase_loss
+
+    with pytest.raises(NotImplementedError, match="implement phase_loss"):
+        NoLoss(max_epochs=1, **SMALL_NO_EPOCHS).fit(X, y, sample_domain=sd)
