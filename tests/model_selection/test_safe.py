@@ -301,3 +301,19 @@ def test_held_out_source_rows_reach_the_source_map(blobs, routing):
     source_folds = [c for c in _SpyMap.calls if c is not None and (c >= 0).all()]
     assert len(source_folds) == 2  # one per fold: the held-out source rows, as source rows
     assert sum(len(c) for c in source_folds) == (sd >= 0).sum()
+
+
+@pytest.mark.parametrize(
+    "labels,mode,auto", [(0, "importance weighted", (2.0, 2.0)), (20, "labeled target cv", (1.0, 1.5))]
+)
+def test_auto_thresholds_depend_on_the_mode(labels, mode, auto):
+    X, y, sd = make_domain_shift(n_source=100, n_target=100, n_target_labeled=labels, random_state=0)
+    cands = [("flipped", Flipped())]
+    guard = SafeTransfer(cands, baseline=LogisticRegression(), n_splits=2, n_repeats=1, random_state=0)
+    guard.fit(X, y, sample_domain=sd)
+    assert guard.mode_ == mode and (guard.k_, guard.k_baseline_) == auto
+    assert f"k={auto[0]:g} standard errors" in guard.decision_report_
+    guard.set_params(k=3, k_baseline=0.5).fit(X, y, sample_domain=sd)
+    assert (guard.k_, guard.k_baseline_) == (3.0, 0.5)
+    s = guard.risk_estimates_["flipped"]
+    assert s["lower_bound"] == pytest.approx(s["gain"] - 3.0 * s["gain_se"])
