@@ -36,7 +36,8 @@ held-out pair (``usa->europe``), which takes no part in choosing.
     python benchmarks/sweep_guard_rules.py run /tmp/guard_rules.pkl --seeds 10
     python benchmarks/sweep_guard_rules.py run /tmp/guard_rules_nets.pkl --guard guard+DANN \
         --pairs "mnist->digits,digits->mnist" --seeds 5
-    python benchmarks/sweep_guard_rules.py report /tmp/guard_rules.pkl \
+    python benchmarks/sweep_guard_rules.py run /tmp/guard_rules_5tasks.pkl --pairs "5 tasks->task"
+    python benchmarks/sweep_guard_rules.py report /tmp/guard_rules.pkl /tmp/guard_rules_5tasks.pkl \
         | tee benchmarks/results/sweep_guard_rules.log
 
 ``run`` writes a pickle of the per-seed records (row losses included: a few MB,
@@ -67,6 +68,9 @@ HELD_OUT = "usa->europe"
 K_GRID = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 KB_GRID = (0.0, 1.0, 2.0)
 PICKS = ("gain", "bound")
+#: (k, kb) without and with labeled target rows: the rule before this sweep, and k="auto" after it
+FORMER = ((2.0, 2.0), (2.0, 2.0))
+AUTO = ((2.0, 2.0), (1.0, 1.5))
 ESTIMATES = ("ratio", "dev")
 
 
@@ -143,13 +147,17 @@ def replay(rec, k, kb, pick, est="ratio"):
     return good[0].name
 
 
-def report(path):
-    data = pickle.load(open(path, "rb"))
-    records = data["records"]
+def report(paths):
+    records, guards = [], set()
+    for path in paths:
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+        records += data["records"]
+        guards.add(data["guard"])
     cells = {}  # (pair, budget) -> records
     for rec in records:
         cells.setdefault((rec["pair"], rec["budget"]), []).append(rec)
-    print(f"{data['guard']}: {len(records)} fits, pairs {sorted({p for p, _ in cells})}")
+    print(f"{', '.join(sorted(guards))}: {len(records)} fits, pairs {sorted({p for p, _ in cells})}")
     # per cell: the best baseline and the best candidate by their mean over the seeds
     ref = {}
     for key, recs in cells.items():
@@ -161,54 +169,59 @@ def report(path):
         best_base = max(bases, key=means.get)
         best_cand = max(cands, key=means.get)
         ref[key] = (best_base, means[best_base], best_cand, means[best_cand])
-    rows = []
-    for k, kb, pick, est in itertools.product(K_GRID, KB_GRID, PICKS, ESTIMATES):
-        row = {"k": k, "kb": kb, "pick": pick, "est": est}
-        for part, keep in (("tune", lambda p: p != HELD_OUT), ("held", lambda p: p == HELD_OUT)):
-            deltas, misses, near, big = [], 0, 0, 0
-            for key, recs in cells.items():
-                if not keep(key[0]):
-                    continue
-                best_base, base_mean, best_cand, cand_mean = ref[key]
-                score = np.mean([r["test"][replay(r, k, kb, pick, est)] for r in recs])
-                d = score - base_mean
-                deltas.append(d)
-                misses += d < -0.01
-                if cand_mean - base_mean >= 0.02:
-                    big += 1
-                    near += score >= cand_mean - 0.01
-            if deltas:
-                row[f"{part}_miss"] = f"{misses}/{len(deltas)}"
-                row[f"{part}_mean"] = float(np.mean(deltas))
-                row[f"{part}_worst"] = float(np.min(deltas))
-                row[f"{part}_near"] = f"{near}/{big}"
-        rows.append(row)
-    print_table(
-        rows,
-        [
-            ("k", "k", "{:g}"),
-            ("kb", "kb", "{:g}"),
-            ("pick", "pick", "{}"),
-            ("est", "est", "{}"),
-            ("miss >1pt", "tune_miss", "{}"),
-            ("mean Δ", "tune_mean", "{:+.4f}"),
-            ("worst Δ", "tune_worst", "{:+.4f}"),
-            ("near best", "tune_near", "{}"),
-            ("held miss", "held_miss", "{}"),
-            ("held mean Δ", "held_mean", "{:+.4f}"),
-            ("held near", "held_near", "{}"),
-        ],
-    )
-    print("\nper pair and budget, pick=gain, at (k, kb, est) = (2, 2, ratio), (2, 2, dev), (1, 0, ratio):")
+    # one grid per budget: 0 labels is the importance-weighted mode, 20 the labeled target cv
+    for budget in sorted({b for _, b in cells}):
+        rows = []
+        for k, kb, pick, est in itertools.product(K_GRID, KB_GRID, PICKS, ESTIMATES):
+            if est == "dev" and budget:
+                continue  # the control variate applies to the label-free mode only
+            row = {"k": k, "kb": kb, "pick": pick, "est": est}
+            for part, keep in (("tune", lambda p: p != HELD_OUT), ("held", lambda p: p == HELD_OUT)):
+                deltas, misses, near, big = [], 0, 0, 0
+                for key, recs in cells.items():
+                    if key[1] != budget or not keep(key[0]):
+                        continue
+                    best_base, base_mean, best_cand, cand_mean = ref[key]
+                    score = np.mean([r["test"][replay(r, k, kb, pick, est)] for r in recs])
+                    d = score - base_mean
+                    deltas.append(d)
+                    misses += d < -0.01
+                    if cand_mean - base_mean >= 0.02:
+                        big += 1
+                        near += score >= cand_mean - 0.01
+                if deltas:
+                    row[f"{part}_miss"] = f"{misses}/{len(deltas)}"
+                    row[f"{part}_mean"] = float(np.mean(deltas))
+                    row[f"{part}_worst"] = float(np.min(deltas))
+                    row[f"{part}_near"] = f"{near}/{big}"
+            rows.append(row)
+        print(f"\n{budget} labeled target rows: Δ to the best baseline, tuning pairs, then {HELD_OUT}")
+        print_table(
+            rows,
+            [
+                ("k", "k", "{:g}"),
+                ("kb", "kb", "{:g}"),
+                ("pick", "pick", "{}"),
+                ("est", "est", "{}"),
+                ("miss >1pt", "tune_miss", "{}"),
+                ("mean Δ", "tune_mean", "{:+.4f}"),
+                ("worst Δ", "tune_worst", "{:+.4f}"),
+                ("near best", "tune_near", "{}"),
+                ("held Δ", "held_mean", "{:+.4f}"),
+                ("held near", "held_near", "{}"),
+            ],
+        )
+    print(f"\nper pair and budget (pick=gain, est=ratio): the former rule {FORMER} and k='auto' {AUTO}")
     for key in sorted(cells):
         best_base, base_mean, best_cand, cand_mean = ref[key]
         recs = cells[key]
         out = []
-        for k, kb, est in ((2.0, 2.0, "ratio"), (2.0, 2.0, "dev"), (1.0, 0.0, "ratio")):
-            picks = [replay(r, k, kb, "gain", est) for r in recs]
+        for label, rule in (("former", FORMER), ("auto", AUTO)):
+            k, kb = rule[1 if key[1] else 0]
+            picks = [replay(r, k, kb, "gain") for r in recs]
             score = np.mean([r["test"][p] for r, p in zip(recs, picks)])
             counts = {p: picks.count(p) for p in dict.fromkeys(picks)}
-            out.append(f"k={k:g},kb={kb:g},{est}: {score:.3f} (Δ {score - base_mean:+.3f}) {counts}")
+            out.append(f"{label} (k={k:g}, kb={kb:g}): {score:.3f} (Δ {score - base_mean:+.3f}) {counts}")
         print(
             f"  {key[0]:>14} {key[1]:>2}: best baseline {best_base} {base_mean:.3f}, best candidate "
             f"{best_cand} {cand_mean:.3f}\n      " + "\n      ".join(out)
@@ -218,7 +231,7 @@ def report(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=("run", "report"))
-    parser.add_argument("path")
+    parser.add_argument("path", nargs="+", help="run: the pickle to write; report: one or more")
     parser.add_argument("--pairs", default=",".join(shift_suite()))
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--guard", default="guard", choices=tuple(GUARDS))
@@ -226,12 +239,14 @@ def main():
     if args.action == "report":
         report(args.path)
         return
+    if len(args.path) != 1:
+        parser.error("run writes one pickle")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     threadpool_limits(1)
     torch.set_num_threads(1)
     print_load_at_start()
     t_start = time.perf_counter()
-    run(args.path, args.pairs.split(","), list(range(args.seeds)), args.guard)
+    run(args.path[0], args.pairs.split(","), list(range(args.seeds)), args.guard)
     print_total(t_start)
 
 
