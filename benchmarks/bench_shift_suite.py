@@ -268,25 +268,35 @@ def scores(task, metric, y_true, y_pred):
     return out
 
 
+def budgets(name, pair, seed, quick):
+    """Load one seed of a pair; yield ``(budget, X, y, sd, y_true, scored)`` for 0 and 20 labels.
+
+    The loader draws ``N_LABELED`` labeled target rows (``random_state=seed``); budget
+    0 masks their labels too. ``scored`` marks the target rows outside those 20,
+    the same rows in both budgets.
+    """
+    n_source, n_target = SIZES.get(name, ((None, None), (None, None)))[1 if quick else 0]
+    clf = pair["task"] == "classification"
+    X, y20, sd, y_true = pair["load"](
+        n_source=n_source,
+        n_target=n_target,
+        n_target_labeled=N_LABELED,
+        return_target_labels=True,
+        random_state=seed,
+    )
+    scored = (sd < 0) & ((y20 == -1) if clf else np.isnan(y20))
+    y0 = y20.copy()
+    y0[sd < 0] = -1 if clf else np.nan
+    for budget, y in ((0, y0), (N_LABELED, y20)):
+        yield budget, X, y, sd, y_true, scored
+
+
 def run_pair(name, pair, methods, seeds, quick):
     """Per-seed scores and fit times of every method and budget on one pair."""
     task, metric = pair["task"], pair["metric"]
-    n_source, n_target = SIZES.get(name, ((None, None), (None, None)))[1 if quick else 0]
-    clf = task == "classification"
     records = {}  # (method, budget) -> {"score": [...], "accuracy": [...], "fit_s": [...]}
     for seed in seeds:
-        X, y20, sd, y_true = pair["load"](
-            n_source=n_source,
-            n_target=n_target,
-            n_target_labeled=N_LABELED,
-            return_target_labels=True,
-            random_state=seed,
-        )
-        masked = (y20 == -1) if clf else np.isnan(y20)
-        scored = (sd < 0) & masked  # target rows outside the 20 labeled ones: the same in both budgets
-        y0 = y20.copy()
-        y0[sd < 0] = -1 if clf else np.nan
-        for budget, y in ((0, y0), (N_LABELED, y20)):
+        for budget, X, y, sd, y_true, scored in budgets(name, pair, seed, quick):
             for method in methods:
                 if METHODS[method][1] and budget == 0:
                     continue

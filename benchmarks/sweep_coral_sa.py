@@ -16,7 +16,7 @@ import time
 import warnings
 
 import numpy as np
-from bench_shift_suite import N_LABELED, SIZES, learner, scores
+from bench_shift_suite import N_LABELED, budgets, learner, scores
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
@@ -52,21 +52,9 @@ def run(seeds, quick):
     for name, pair in suite.items():
         task, metric = pair["task"], pair["metric"]
         clf = task == "classification"
-        n_source, n_target = SIZES.get(name, ((None, None), (None, None)))[1 if quick else 0]
         t0 = time.perf_counter()
         for seed in seeds:
-            X, y20, sd, y_true = pair["load"](
-                n_source=n_source,
-                n_target=n_target,
-                n_target_labeled=N_LABELED,
-                return_target_labels=True,
-                random_state=seed,
-            )
-            masked = (y20 == -1) if clf else np.isnan(y20)
-            scored = (sd < 0) & masked
-            y0 = y20.copy()
-            y0[sd < 0] = -1 if clf else np.nan
-            for budget, y in ((0, y0), (N_LABELED, y20)):
+            for budget, X, y, sd, y_true, scored in budgets(name, pair, seed, quick):
                 lab = ~((y == -1) if clf else np.isnan(y))
                 base = learner(task).fit(X[lab], y[lab])
                 b = scores(task, metric, y_true[scored], base.predict(X[scored]))[metric]

@@ -55,7 +55,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import torch
-from bench_shift_suite import GUARDS, N_LABELED, SIZES, fit_method, scores
+from bench_shift_suite import GUARDS, budgets, fit_method, scores
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
@@ -89,22 +89,10 @@ def run(path, pairs, seeds, guard):
     for name in pairs:
         pair = suite[name]
         task, metric = pair["task"], pair["metric"]
-        clf = task == "classification"
-        n_source, n_target = SIZES.get(name, ((None, None), (None, None)))[1 if name == "cps->nsw" else 0]
         t0 = time.perf_counter()
         for seed in seeds:
-            X, y20, sd, y_true = pair["load"](
-                n_source=n_source,
-                n_target=n_target,
-                n_target_labeled=N_LABELED,
-                return_target_labels=True,
-                random_state=seed,
-            )
-            masked = (y20 == -1) if clf else np.isnan(y20)
-            scored = (sd < 0) & masked
-            y0 = y20.copy()
-            y0[sd < 0] = -1 if clf else np.nan
-            for budget, y in ((0, y0), (N_LABELED, y20)):
+            # cps->nsw on the --quick subsample: the guard fits KMM 11 times
+            for budget, X, y, sd, y_true, scored in budgets(name, pair, seed, name == "cps->nsw"):
                 model = fit_method(guard, task, X, y, sd, seed, metric)
                 fitted = getattr(model, "model", model)
                 test = {}

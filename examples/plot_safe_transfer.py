@@ -7,7 +7,8 @@ An adapter can make things worse than fitting on the source alone.
 :class:`~skdomain.model_selection.SafeTransfer` fits the candidate adapters
 and their baselines, estimates the target risk of each, and keeps a candidate
 only when its estimated gain over the best baseline exceeds ``k`` standard
-errors (``k=2`` by default); otherwise it keeps the baseline.
+errors (by default 1 with labeled target rows, 2 without); otherwise it keeps
+the baseline.
 
 Two situations on USA → Japan fuel consumption (Auto MPG by origin,
 :func:`skdomain.datasets.load_auto_mpg`), each with 0 and with 20 labeled
