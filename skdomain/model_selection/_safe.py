@@ -25,6 +25,11 @@ from ..utils._domains import check_domains, labeled_mask, masked_label
 
 __all__ = ["SafeTransfer"]
 
+#: ``k="auto"`` / ``k_baseline="auto"``: (with labeled target rows, without), chosen on the
+#: shift suite (``benchmarks/sweep_guard_rules.py``; see the user guide)
+_AUTO_K = (1.0, 2.0)
+_AUTO_K_BASELINE = (1.5, 2.0)
+
 #: The failures a candidate may end with and be skipped for (issue 11); anything else propagates.
 SKIPPED_ERRORS = (TrainingDivergedError, SolverError)
 
@@ -390,16 +395,11 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             raise ValueError(f"candidate names {reserved} are reserved for the baselines; rename them.")
         return cands
 
-    #: ``k="auto"`` / ``k_baseline="auto"``: (with labeled target rows, without), chosen on
-    #: the shift suite (``benchmarks/sweep_guard_rules.py``; see the user guide)
-    AUTO_K = (1.0, 2.0)
-    AUTO_K_BASELINE = (1.5, 2.0)
-
     def _thresholds(self, labeled_cv):
         """Return ``(k_, k_baseline_)``: the parameters, with ``"auto"`` resolved for the mode."""
         i = 0 if labeled_cv else 1
-        k = self.AUTO_K[i] if self.k == "auto" else float(self.k)
-        kb = self.AUTO_K_BASELINE[i] if self.k_baseline == "auto" else float(self.k_baseline)
+        k = _AUTO_K[i] if self.k == "auto" else float(self.k)
+        kb = _AUTO_K_BASELINE[i] if self.k_baseline == "auto" else float(self.k_baseline)
         return k, kb
 
     def _checked_scoring(self, task):
