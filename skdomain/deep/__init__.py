@@ -50,6 +50,7 @@ NaN or infinite stops the fit (``skdomain.exceptions.TrainingDivergedError``); a
 exploding one warns (``skdomain.exceptions.DivergenceWarning``).
 """
 
+from ._adda import ADDAClassifier
 from ._batch import DomainBatch
 from ._classifier import DomainClassifierMixin
 from ._coral import DeepCORALClassifier, DeepCORALRegressor
@@ -72,6 +73,7 @@ from ._regressor import DomainRegressorMixin
 from ._scoring import labeled_score
 
 __all__ = [
+    "ADDAClassifier",
     "BalancedDomainBatches",
     "DANClassifier",
     "DANRegressor",
