@@ -201,9 +201,9 @@ class _ADDAMixin:
         Parameters
         ----------
         *args : tuple
-            skorch's (deprecated) arguments.
+            Unused (skorch's deprecated arguments).
         **kwargs : dict
-            skorch's (deprecated) arguments.
+            Unused (skorch's deprecated arguments).
 
         Returns
         -------
@@ -235,7 +235,7 @@ class _ADDAMixin:
         epochs : int or None, default=None
             Epochs of the call; ``None`` is the rest of stage 1 plus ``adapt_epochs``.
         **fit_params : dict
-            skorch's fit parameters.
+            The fit parameters (skorch's).
 
         Returns
         -------
