@@ -64,6 +64,10 @@ regression):
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
   would pass them. Deep CORAL's baseline is ``DAN source only``: its mu=0 net
   is DAN's, bit for bit (same module, optimizer and batches).
+* ``ADDA``: ``ADDAClassifier(random_state=seed)`` at its defaults (20 epochs of
+  stage 1, 20 of stage 2), classification pairs only (no regressor); baseline
+  ``ADDA source only``, the same net with ``adapt_epochs=0`` (its stage 1 alone,
+  bit for bit the same stage 1).
 
 * ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
   random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
@@ -131,6 +135,7 @@ from skdomain import (
     KMM,
     SSTCA,
     TCA,
+    ADDAClassifier,
     DANClassifier,
     DANNClassifier,
     DANNRegressor,
@@ -174,10 +179,14 @@ METHODS = {
     "DAN source only": (None, False),
     "DAN": ("DAN source only", False),
     "Deep CORAL": ("DAN source only", False),
+    "ADDA source only": (None, False),
+    "ADDA": ("ADDA source only", False),
     "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
 }
+#: methods with a classifier only: skipped on the regression pairs
+CLASSIFICATION_ONLY = {"ADDA source only", "ADDA"}
 #: each guard's candidates (its baselines: source only, net source only with DANN, and target
 #: only with 20 labels); they are run as methods of their own too, for the comparison
 GUARDS = {"guard": ("KMM", "TCA"), "guard+DANN": ("KMM", "TCA", "DANN")}
@@ -236,6 +245,9 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
             )
     Xf = X.astype(np.float32)
     yf = y if clf else y.astype(np.float32)
+    if name in CLASSIFICATION_ONLY:  # stage 1 alone (adapt_epochs=0) is ADDA's own source-only net
+        adapt = {"adapt_epochs": 0} if name == "ADDA source only" else {}
+        return _Float32(ADDAClassifier(random_state=seed, **adapt).fit(Xf, yf, sample_domain=sd))
     net = {
         "net source only": (DANNClassifier, DANNRegressor, {"mu": 0.0}),
         "DANN": (DANNClassifier, DANNRegressor, {}),
@@ -298,7 +310,9 @@ def run_pair(name, pair, methods, seeds, quick):
     for seed in seeds:
         for budget, X, y, sd, y_true, scored in budgets(name, pair, seed, quick):
             for method in methods:
-                if METHODS[method][1] and budget == 0:
+                if (METHODS[method][1] and budget == 0) or (
+                    method in CLASSIFICATION_ONLY and task != "classification"
+                ):
                     continue
                 t0 = time.perf_counter()
                 model = fit_method(method, task, X, y, sd, seed, metric)

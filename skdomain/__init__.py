@@ -3,6 +3,7 @@
 from ._labeled import LabeledOnly
 from .active import MMDQuerySelector
 from .deep import (
+    ADDAClassifier,
     DANClassifier,
     DANNClassifier,
     DANNRegressor,
@@ -38,6 +39,7 @@ __all__ = [
     "DeepCORALClassifier",
     "DeepCORALRegressor",
     "DistillationClassifier",
+    "ADDAClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "SafeTransfer",

@@ -150,7 +150,7 @@ def methods():
         SubspaceAlignment,
         TrAdaBoostClassifier,
     )
-    from .deep import DANClassifier, DeepCORALClassifier, DistillationClassifier
+    from .deep import ADDAClassifier, DANClassifier, DeepCORALClassifier, DistillationClassifier
 
     def aligned(cls):  # CORAL / SA at their defaults: standardised rows, aligned, LR on the labeled rows
         def fit(ctx):
@@ -226,6 +226,11 @@ def methods():
         Method("DANN + gate (MLP)", lambda ctx: _domain_fit(_net(GatedDANNClassifier, ctx), ctx)),
         Method("DAN (MLP)", lambda ctx: _domain_fit(_net(DANClassifier, ctx), ctx)),
         Method("Deep CORAL (MLP)", lambda ctx: _domain_fit(_net(DeepCORALClassifier, ctx), ctx)),
+        Method(
+            "ADDA (MLP)",
+            lambda ctx: _domain_fit(_net(ADDAClassifier, ctx, adapt_epochs=ctx.epochs), ctx),
+            note="{stages}",
+        ),
         Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),
         Method(
@@ -343,6 +348,7 @@ def _run(quick, seed, n_target_labeled, device, figure, out, progress, threads):
             stop=f"{len(getattr(model, 'estimators_', []))} round(s)",
             selected=getattr(model, "selected_", ""),
             candidates=", ".join(n for n, _ in getattr(model, "candidates", [])),
+            stages=f"{getattr(model, 'max_epochs', 0)} + {getattr(model, 'adapt_epochs', 0)} epochs",
         )
         rows.append(
             {

@@ -50,6 +50,7 @@ from skdomain import (
 )
 from skdomain.active import MMDQuerySelector
 from skdomain.deep import (
+    ADDAClassifier,
     DANClassifier,
     DANNClassifier,
     DANNRegressor,
@@ -211,6 +212,15 @@ ESTIMATORS = {
         **_SGD,
     ),
     DeepCORALRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
+    # two stages in one fit (stage 2 only with target rows); gated: the gate on stage 1
+    ADDAClassifier: Entry(
+        params=[
+            dict(adapt_epochs=10, **_DEEP),
+            dict(adapt_epochs=10, gate=True, discriminator__hidden_units=(16,), **_DEEP),
+        ],
+        xfail={**_NET, **_CLASSIFIER},
+        **_SGD,
+    ),
     DistillationClassifier: Entry(
         params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
     ),

@@ -34,6 +34,10 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
 - The discriminator gate (``gate=True``) is one mechanism for every classifier of the
   family (``_gate.py``): DANN gates with its own reversed D; DAN adds a D on detached
   features, so that it differs from plain DAN by the gate alone.
+- ``ADDAClassifier``: ``adapt_epochs=20`` (stage 2; ``max_epochs`` is stage 1),
+  ``adversary=Discriminator`` (``adversary__*``), the gate (on stage 1) as DAN's;
+  ``source_module_`` the frozen source net, ``module_`` the target one; history ``stage``,
+  ``train_loss_adversary``, ``train_loss_map``.
 - Methods with several optimizers or alternating updates override
   ``DomainNet.step_phases`` (and ``phase_loss``), not skorch's ``train_step``.
 - ``DistillationClassifier(teacher, module=DomainMLP, temperature=4.0, alpha=0.5, ...)``:
@@ -50,6 +54,7 @@ NaN or infinite stops the fit (``skdomain.exceptions.TrainingDivergedError``); a
 exploding one warns (``skdomain.exceptions.DivergenceWarning``).
 """
 
+from ._adda import ADDAClassifier
 from ._batch import DomainBatch
 from ._classifier import DomainClassifierMixin
 from ._coral import DeepCORALClassifier, DeepCORALRegressor
@@ -72,6 +77,7 @@ from ._regressor import DomainRegressorMixin
 from ._scoring import labeled_score
 
 __all__ = [
+    "ADDAClassifier",
     "BalancedDomainBatches",
     "DANClassifier",
     "DANRegressor",
