@@ -11,6 +11,7 @@ from .deep import (
     DeepCORALRegressor,
     DistillationClassifier,
     GatedDANNClassifier,
+    PADAClassifier,
 )
 from .feature import CORAL, SSTCA, TCA, SubspaceAlignment
 from .instance import KMM, TrAdaBoostClassifier, TrAdaBoostRegressor
@@ -38,6 +39,7 @@ __all__ = [
     "DeepCORALClassifier",
     "DeepCORALRegressor",
     "DistillationClassifier",
+    "PADAClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "SafeTransfer",
