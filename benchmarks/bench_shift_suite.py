@@ -64,6 +64,11 @@ regression):
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
   would pass them. Deep CORAL's baseline is ``DAN source only``: its mu=0 net
   is DAN's, bit for bit (same module, optimizer and batches).
+* ``PADA``: ``PADAClassifier(random_state=seed)`` (DANN's defaults with the class
+  weights γ), classification pairs only (no regressor: γ weights classes); its
+  baseline is ``net source only``, DANN's, since its mu=0 net is DANN's. No pair of
+  the suite is a partial one (every target holds the source's classes), so this row
+  measures what γ costs where it is not needed;
 
 * ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
   random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
@@ -141,6 +146,7 @@ from skdomain import (
     DictionaryTransferRegressor,
     DomainWarning,
     LabeledOnly,
+    PADAClassifier,
     SafeTransfer,
     SubspaceAlignment,
     TrAdaBoostClassifier,
@@ -174,10 +180,13 @@ METHODS = {
     "DAN source only": (None, False),
     "DAN": ("DAN source only", False),
     "Deep CORAL": ("DAN source only", False),
+    "PADA": ("net source only", False),
     "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
 }
+#: methods without a regressor, skipped on the regression pairs
+CLASSIFICATION_ONLY = {"PADA"}
 #: each guard's candidates (its baselines: source only, net source only with DANN, and target
 #: only with 20 labels); they are run as methods of their own too, for the comparison
 GUARDS = {"guard": ("KMM", "TCA"), "guard+DANN": ("KMM", "TCA", "DANN")}
@@ -242,6 +251,7 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
         "DAN source only": (DANClassifier, DANRegressor, {"mu": 0.0}),
         "DAN": (DANClassifier, DANRegressor, {}),
         "Deep CORAL": (DeepCORALClassifier, DeepCORALRegressor, {}),
+        "PADA": (PADAClassifier, None, {}),
     }[name]
     cls = net[0] if clf else net[1]
     model = cls(random_state=seed, **net[2]).fit(Xf, yf, sample_domain=sd)
@@ -299,6 +309,8 @@ def run_pair(name, pair, methods, seeds, quick):
         for budget, X, y, sd, y_true, scored in budgets(name, pair, seed, quick):
             for method in methods:
                 if METHODS[method][1] and budget == 0:
+                    continue
+                if method in CLASSIFICATION_ONLY and task != "classification":
                     continue
                 t0 = time.perf_counter()
                 model = fit_method(method, task, X, y, sd, seed, metric)

@@ -50,7 +50,8 @@ History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_l
 (Deep CORAL), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``gamma_min``,
 ``gamma_max`` and ``gamma`` (PADA, per epoch), ``valid_loss`` (with a ``train_split``: the
 task loss on held-out labeled rows). A training term that becomes NaN or infinite stops the
-fit (``skdomain.exceptions.TrainingDivergedError``); an exploding one warns (``skdomain.exceptions.DivergenceWarning``).
+fit (``skdomain.exceptions.TrainingDivergedError``); an exploding one warns
+(``skdomain.exceptions.DivergenceWarning``).
 """
 
 from ._batch import DomainBatch

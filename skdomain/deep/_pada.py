@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from skorch.utils import to_numpy
 
 from ._classifier import DomainClassifierMixin
-from ._dann import _DANN_PARAMS, _DANNGateMixin, _DANNMixin, _dann_tail
+from ._dann import _DANN_PARAMS, _dann_tail, _DANNGateMixin, _DANNMixin
 from ._gate import GATE_PARAMS_DOC, gate_doc
 from ._modules import Discriminator, DomainMLP
 from ._net import DomainNet
@@ -85,7 +85,7 @@ class _PADAMixin:
         return super().task_loss(y_pred, y_true, X, batch)
 
     def _adversarial_loss(self, z, batch):
-        r"""D's cross-entropy with the source rows weighted by :math:`\gamma_{y_i}` (gated: the joint terms too).
+        r"""D's cross-entropy, its source rows weighted by :math:`\gamma_{y_i}` (gated: the joint terms too).
 
         .. math::
 
@@ -104,7 +104,11 @@ class _PADAMixin:
         return adv if joint is None else adv + joint
 
     def _gate_labeled_terms(self, batch):
-        r""":math:`\mathbb{E}_{T_L}[-\log D(F(x_l), y_l)] + \mathbb{E}_S[-\gamma_{y_s} \log(1 - D(F(x_s), y_s))]`.
+        r"""Return the gate's joint terms, the source pairs weighted by :math:`\gamma_{y_s}`.
+
+        .. math::
+
+            \mathbb{E}_{T_L}[-\log D(F(x_l), y_l)] + \mathbb{E}_S[-\gamma_{y_s} \log(1 - D(F(x_s), y_s))].
 
         As the gate's terms (:meth:`_GateMixin._gate_labeled_terms`), with the source pairs
         weighted by :math:`\gamma`, so that :math:`D` sees the same :math:`\gamma`-weighted

@@ -1,4 +1,4 @@
-"""PADA (skdomain/deep/_pada.py): the class weights γ, the losses they weight, the gate, partial adaptation."""
+"""PADA (skdomain/deep/_pada.py): the class weights γ, the losses they weight, the gate, partial DA."""
 
 import numpy as np
 import pytest
@@ -63,7 +63,9 @@ def test_gamma_is_the_mean_target_softmax_over_its_maximum():
     np.testing.assert_allclose(net.gamma_, p / p.max(), rtol=1e-5)
 
 
-@pytest.mark.parametrize("split", [LabeledValidSplit(0.2, random_state=0), ValidSplit(0.3, stratified=False, random_state=0)])
+@pytest.mark.parametrize(
+    "split", [LabeledValidSplit(0.2, random_state=0), ValidSplit(0.3, stratified=False, random_state=0)]
+)
 def test_gamma_over_the_training_target_rows_under_a_train_split(split):
     """With a validation split, γ is taken over the target rows of the training part.
 
@@ -85,7 +87,7 @@ def test_gamma_over_the_training_target_rows_under_a_train_split(split):
 
 @pytest.mark.parametrize("gate", [False, True])
 def test_first_epoch_is_dann_to_the_bit(gate):
-    """γ ≡ 1 in the first epoch: PADA's losses are DANN's exactly (plain, and gated with labeled target rows)."""
+    """γ ≡ 1 in the first epoch: PADA's losses are DANN's exactly (plain; gated, with labeled target rows)."""
     X, y, sd = make_domain_shift(60, 40, n_target_labeled=6, random_state=0)
     kw = dict(max_epochs=2, gate=gate, **SMALL)
     pada = PADAClassifier(**kw).fit(X, y, sample_domain=sd)
