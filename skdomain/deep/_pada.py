@@ -13,11 +13,8 @@ import torch
 import torch.nn.functional as F
 from skorch.utils import to_numpy
 
-from ._classifier import DomainClassifierMixin
-from ._dann import _DANN_PARAMS, _dann_tail, _DANNGateMixin, _DANNMixin
+from ._dann import _DANN_PARAMS, DANNClassifier, _dann_tail
 from ._gate import GATE_PARAMS_DOC, gate_doc
-from ._modules import Discriminator, DomainMLP
-from ._net import DomainNet
 
 __all__ = ["PADAClassifier"]
 
@@ -234,7 +231,7 @@ _PADA_REFS = r"""
 """
 
 
-class PADAClassifier(_PADAMixin, _DANNGateMixin, _DANNMixin, DomainClassifierMixin, DomainNet):
+class PADAClassifier(_PADAMixin, DANNClassifier):
     __doc__ = (
         "Partial adversarial domain adaptation, PADA (a skorch net): DANN with class weights.\n"
         + _PADA_OBJECTIVE
@@ -271,23 +268,3 @@ class PADAClassifier(_PADAMixin, _DANNGateMixin, _DANNMixin, DomainClassifierMix
     ['train_loss_adv', 'gamma_min', 'gamma_max']
 """
     )
-
-    def __init__(
-        self,
-        module=DomainMLP,
-        *,
-        discriminator=Discriminator,
-        mu=0.3,
-        grl_lambda="schedule",
-        grl_gamma=10.0,
-        gate=False,
-        source_weight=1.0,
-        omega_clip=10.0,
-        **kwargs,
-    ):
-        super().__init__(
-            module, discriminator=discriminator, mu=mu, grl_lambda=grl_lambda, grl_gamma=grl_gamma, **kwargs
-        )
-        self.gate = gate
-        self.source_weight = source_weight
-        self.omega_clip = omega_clip
