@@ -136,7 +136,7 @@ class _PADAMixin:
 
         :math:`\gamma` is computed on all target rows of the training data, in evaluation
         mode, at the end of each epoch, and weights the next epoch's source rows
-        (``history``: ``gamma_min``, ``gamma_max``, and ``gamma``, the whole vector).
+        (``history``: ``gamma_min`` and ``gamma_max``; the vector is ``gamma_``).
 
         Parameters
         ----------
@@ -154,7 +154,6 @@ class _PADAMixin:
             self._update_gamma(dataset_train)
         self.history.record("gamma_min", float(self.gamma_.min()))
         self.history.record("gamma_max", float(self.gamma_.max()))
-        self.history.record("gamma", self.gamma_.tolist())
 
 
 _PADA_OBJECTIVE = r"""
@@ -241,9 +240,9 @@ class PADAClassifier(_PADAMixin, DANNClassifier):
         + _dann_tail(
             r"""        Per epoch (and per batch): ``train_loss``, ``train_loss_task`` (with
         :math:`\gamma`, and gated :math:`\omega`), ``train_loss_adv`` (before :math:`\mu`),
-        ``lambda_p``, gated also ``omega_mean``; per epoch ``gamma_min``, ``gamma_max``
-        and ``gamma`` (the class weights computed at the epoch's end); ``valid_loss``
-        with a ``train_split``.
+        ``lambda_p``, gated also ``omega_mean``; per epoch ``gamma_min`` and ``gamma_max``
+        (of the class weights computed at the epoch's end); ``valid_loss`` with a
+        ``train_split``.
     gamma_ : ndarray of shape (n_classes,)
         The class weights :math:`\gamma` computed at the end of the last epoch
         (maximum 1), in the order of ``classes_``; all ones after a fit without target
