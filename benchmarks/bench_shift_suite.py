@@ -68,6 +68,11 @@ regression):
   stage 1, 20 of stage 2), classification pairs only (no regressor); baseline
   ``ADDA source only``, the same net with ``adapt_epochs=0`` (its stage 1 alone,
   bit for bit the same stage 1).
+* ``PADA``: ``PADAClassifier(random_state=seed)`` (DANN's defaults with the class
+  weights γ), classification pairs only (no regressor: γ weights classes); its
+  baseline is ``net source only``, DANN's, since its mu=0 net is DANN's. No pair of
+  the suite is a partial one (every target holds the source's classes), so this row
+  measures what γ costs where it is not needed;
 
 * ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
   random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
@@ -146,6 +151,7 @@ from skdomain import (
     DictionaryTransferRegressor,
     DomainWarning,
     LabeledOnly,
+    PADAClassifier,
     SafeTransfer,
     SubspaceAlignment,
     TrAdaBoostClassifier,
@@ -181,12 +187,13 @@ METHODS = {
     "Deep CORAL": ("DAN source only", False),
     "ADDA source only": (None, False),
     "ADDA": ("ADDA source only", False),
+    "PADA": ("net source only", False),
     "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
 }
 #: methods with a classifier only: skipped on the regression pairs
-CLASSIFICATION_ONLY = {"ADDA source only", "ADDA"}
+CLASSIFICATION_ONLY = {"ADDA source only", "ADDA", "PADA"}
 #: each guard's candidates (its baselines: source only, net source only with DANN, and target
 #: only with 20 labels); they are run as methods of their own too, for the comparison
 GUARDS = {"guard": ("KMM", "TCA"), "guard+DANN": ("KMM", "TCA", "DANN")}
@@ -245,7 +252,7 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
             )
     Xf = X.astype(np.float32)
     yf = y if clf else y.astype(np.float32)
-    if name in CLASSIFICATION_ONLY:  # stage 1 alone (adapt_epochs=0) is ADDA's own source-only net
+    if name in ("ADDA", "ADDA source only"):  # stage 1 alone (adapt_epochs=0): ADDA's own baseline
         adapt = {"adapt_epochs": 0} if name == "ADDA source only" else {}
         return _Float32(ADDAClassifier(random_state=seed, **adapt).fit(Xf, yf, sample_domain=sd))
     net = {
@@ -254,6 +261,7 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
         "DAN source only": (DANClassifier, DANRegressor, {"mu": 0.0}),
         "DAN": (DANClassifier, DANRegressor, {}),
         "Deep CORAL": (DeepCORALClassifier, DeepCORALRegressor, {}),
+        "PADA": (PADAClassifier, None, {}),
     }[name]
     cls = net[0] if clf else net[1]
     model = cls(random_state=seed, **net[2]).fit(Xf, yf, sample_domain=sd)

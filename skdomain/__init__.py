@@ -12,6 +12,7 @@ from .deep import (
     DeepCORALRegressor,
     DistillationClassifier,
     GatedDANNClassifier,
+    PADAClassifier,
 )
 from .feature import CORAL, SSTCA, TCA, SubspaceAlignment
 from .instance import KMM, TrAdaBoostClassifier, TrAdaBoostRegressor
@@ -40,6 +41,7 @@ __all__ = [
     "DeepCORALRegressor",
     "DistillationClassifier",
     "ADDAClassifier",
+    "PADAClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "SafeTransfer",

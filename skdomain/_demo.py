@@ -150,7 +150,13 @@ def methods():
         SubspaceAlignment,
         TrAdaBoostClassifier,
     )
-    from .deep import ADDAClassifier, DANClassifier, DeepCORALClassifier, DistillationClassifier
+    from .deep import (
+        ADDAClassifier,
+        DANClassifier,
+        DeepCORALClassifier,
+        DistillationClassifier,
+        PADAClassifier,
+    )
 
     def aligned(cls):  # CORAL / SA at their defaults: standardised rows, aligned, LR on the labeled rows
         def fit(ctx):
@@ -231,6 +237,9 @@ def methods():
             lambda ctx: _domain_fit(_net(ADDAClassifier, ctx, adapt_epochs=ctx.epochs), ctx),
             note="{stages}",
         ),
+        # partial adaptation: here the target holds every class, so gamma_ stays near 1 and PADA is
+        # close to DANN (one forward pass over the target rows per epoch on top of DANN's cost)
+        Method("PADA (MLP)", lambda ctx: _domain_fit(_net(PADAClassifier, ctx), ctx)),
         Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),
         Method(

@@ -62,6 +62,7 @@ from skdomain.deep import (
     DomainNet,
     DomainRegressorMixin,
     GatedDANNClassifier,
+    PADAClassifier,
 )
 from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
 
@@ -199,6 +200,12 @@ ESTIMATORS = {
     DANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
     GatedDANNClassifier: Entry(params=[_DEEP], xfail={**_NET, **_CLASSIFIER}, **_SGD),
     DANNRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
+    # PADA: DANN with class weights γ; gated, the gate on DANN's own D with γ·ω per source row
+    PADAClassifier: Entry(
+        params=[_DEEP, dict(gate=True, discriminator__hidden_units=(16,), **_DEEP)],
+        xfail={**_NET, **_CLASSIFIER},
+        **_SGD,
+    ),
     # gated: the discriminator gate on DAN (its own D on detached features, skdomain/deep/_gate.py)
     DANClassifier: Entry(
         params=[_DEEP, dict(gate=True, discriminator__hidden_units=(16,), **_DEEP)],

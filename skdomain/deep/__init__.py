@@ -40,6 +40,9 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
   ``train_loss_adversary``, ``train_loss_map``.
 - Methods with several optimizers or alternating updates override
   ``DomainNet.step_phases`` (and ``phase_loss``), not skorch's ``train_step``.
+- ``PADAClassifier``: DANN's parameters (and the gate) with PADA's class weights
+  ``gamma_`` (the mean target softmax over its maximum, recomputed each epoch), for a
+  target whose classes are a subset of the source's.
 - ``DistillationClassifier(teacher, module=DomainMLP, temperature=4.0, alpha=0.5, ...)``:
   teacher a torch module, a fitted classifier with ``predict_proba`` (wrap it in
   ``sklearn.frozen.FrozenEstimator`` to survive ``clone``), or an unfitted one (fitted on
@@ -48,10 +51,11 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
 History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_loss``,
 ``train_loss_task``, ``train_loss_adv`` (DANN; the gate's D on DAN and Deep CORAL),
 ``lambda_p``, ``omega_mean`` (gated nets), ``train_loss_mmd`` (DAN), ``train_loss_coral``
-(Deep CORAL), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``valid_loss`` (with
-a ``train_split``: the task loss on held-out labeled rows). A training term that becomes
-NaN or infinite stops the fit (``skdomain.exceptions.TrainingDivergedError``); an
-exploding one warns (``skdomain.exceptions.DivergenceWarning``).
+(Deep CORAL), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``gamma_min``,
+``gamma_max`` (PADA, per epoch), ``valid_loss`` (with a ``train_split``: the
+task loss on held-out labeled rows). A training term that becomes NaN or infinite stops the
+fit (``skdomain.exceptions.TrainingDivergedError``); an exploding one warns
+(``skdomain.exceptions.DivergenceWarning``).
 """
 
 from ._adda import ADDAClassifier
@@ -73,6 +77,7 @@ from ._losses import (
 )
 from ._modules import Discriminator, DomainMLP
 from ._net import DomainNet
+from ._pada import PADAClassifier
 from ._regressor import DomainRegressorMixin
 from ._scoring import labeled_score
 
@@ -93,6 +98,7 @@ __all__ = [
     "DomainDataset",
     "DomainMLP",
     "DomainNet",
+    "PADAClassifier",
     "DomainRegressorMixin",
     "GatedDANNClassifier",
     "GradientReversal",
