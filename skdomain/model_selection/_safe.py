@@ -472,8 +472,8 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             target_only_ok = use_cv and n_tl >= self.min_target_labeled
         arms = self._arms(task, target_only_ok)
         self.ess_ = None
+        self.k_, self.k_baseline_ = self._thresholds(use_cv)
         if not d.has_target:
-            self.k_, self.k_baseline_ = self._thresholds(use_cv)
             self.mode_ = "no target"
             for arm in arms:
                 arm.risk = None
@@ -481,7 +481,6 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
             reason = "no target rows: nothing to adapt to, the source-only baseline is kept."
         else:
             preds = {}  # target predictions per arm and fold (importance-weighted mode)
-            self.k_, self.k_baseline_ = self._thresholds(use_cv)
             if use_cv:
                 self.mode_ = "labeled target cv"
                 self._cv_labeled(arms, Xa, ya, sd, labeled, tl, task, n_splits, rng)
@@ -584,7 +583,7 @@ class SafeTransfer(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEs
         return best_baseline(arms, self.k_baseline_)
 
     def _decide(self, arms, preds):
-        best = best_baseline(arms, self.k_baseline_)
+        best = self._best_baseline(arms)
         if best is None:
             errors = "; ".join(f"{a.name}: {a.error}" for a in arms if a.kind != "candidate")
             raise RuntimeError(f"every baseline failed, so there is nothing safe to fall back on ({errors}).")
