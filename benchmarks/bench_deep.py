@@ -92,7 +92,7 @@ depend on routing either way); skada's are called with routing on, as it sets.
 
 Run
 ---
-    python benchmarks/bench_deep.py --save | tee benchmarks/results/bench_deep.log  # ~13 min
+    python benchmarks/bench_deep.py --save | tee benchmarks/results/bench_deep.log  # ~16 min
     python benchmarks/bench_deep.py --quick      # smoke run: 5 epochs, 1 seed, main only (~20 s)
     python benchmarks/bench_deep.py --methods "source only,DeepCORAL" --save  # ~5 min
 
