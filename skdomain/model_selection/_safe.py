@@ -35,16 +35,20 @@ SKIPPED_ERRORS = (TrainingDivergedError, SolverError)
 
 
 def source_only_learner(estimator):
-    """Return the candidate without adaptation: a net with ``mu=0``, else :func:`plain_learner`.
+    r"""Return the candidate without adaptation: a net with ``mu=0``, else :func:`plain_learner`.
 
     A deep net of skdomain (it has the ``adaptation_loss`` hook and a ``mu``
     parameter) keeps its module and training, with the adaptation term weighted
-    0, and is fitted with its domains; anything else gives its plain learner
-    (the inner estimator of a meta-estimator, a pipeline without its
-    domain-adaptation transformers), fitted on the labeled rows.
+    0 and without the discriminator gate (``gate=False``: with ``mu=0`` a gated
+    DANN's discriminator would go untrained and its :math:`\omega` would weight
+    the source rows at random), and is fitted with its domains; anything else
+    gives its plain learner (the inner estimator of a meta-estimator, a pipeline
+    without its domain-adaptation transformers), fitted on the labeled rows.
     """
-    if hasattr(estimator, "adaptation_loss") and "mu" in estimator.get_params(deep=False):
-        return clone(estimator).set_params(mu=0.0), True
+    params = estimator.get_params(deep=False) if hasattr(estimator, "adaptation_loss") else {}
+    if "mu" in params:
+        plain = {"mu": 0.0, **({"gate": False} if params.get("gate") else {})}
+        return clone(estimator).set_params(**plain), True
     return plain_learner(estimator), False
 
 

@@ -124,7 +124,13 @@ def test_candidates_are_checked(blobs):
 
 def test_the_baselines_of_the_candidates():
     net, is_net = source_only_learner(DANNClassifier(mu=0.5, max_epochs=3))
-    assert is_net and net.mu == 0.0 and net.max_epochs == 3
+    assert is_net and net.mu == 0.0 and net.max_epochs == 3 and not net.gate
+    # a gated net's twin is the plain net: with mu=0 the gate's discriminator would go untrained
+    from skdomain.deep import DANClassifier, GatedDANNClassifier
+
+    for gated in (GatedDANNClassifier(max_epochs=3), DANClassifier(gate=True, mu=2.0)):
+        net, is_net = source_only_learner(gated)
+        assert is_net and net.mu == 0.0 and net.gate is False and gated.gate is True
     learner, is_net = source_only_learner(KMM(LogisticRegression(C=0.5)))
     assert not is_net and learner.get_params()["C"] == 0.5
     learner, _ = source_only_learner(make_pipeline(TCA(), LabeledOnly(Ridge())))
