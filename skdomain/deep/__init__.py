@@ -38,6 +38,11 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
   ``adversary=Discriminator`` (``adversary__*``), the gate (on stage 1) as DAN's;
   ``source_module_`` the frozen source net, ``module_`` the target one; history ``stage``,
   ``train_loss_adversary``, ``train_loss_map``.
+- ``GTAClassifier``: ``generator=GTAGenerator``, ``adversary=GTAAdversary`` (input-space
+  MLPs; ``generator__*``, ``adversary__*``), ``alpha=0.1``, ``beta=0.03``, ``noise_dim=16``,
+  the gate as DAN's (its own D on detached features); three phases per step (D, G, then F
+  and C); history ``train_loss_adversary``, ``train_loss_generator`` and every term
+  (``train_loss_d_*``, ``train_loss_g_*``, ``train_loss_f_*``); ``generate(X, y)``.
 - Methods with several optimizers or alternating updates override
   ``DomainNet.step_phases`` (and ``phase_loss``), not skorch's ``train_step``.
 - ``PADAClassifier``: DANN's parameters (and the gate) with PADA's class weights
@@ -66,6 +71,7 @@ from ._dan import DANClassifier, DANRegressor
 from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
 from ._data import BalancedDomainBatches, DomainBatches, DomainDataset, LabeledValidSplit
 from ._distill import DistillationClassifier
+from ._gta import GTAAdversary, GTAClassifier, GTAGenerator
 from ._losses import (
     GradientReversal,
     coral_loss,
@@ -100,6 +106,9 @@ __all__ = [
     "DomainNet",
     "PADAClassifier",
     "DomainRegressorMixin",
+    "GTAAdversary",
+    "GTAClassifier",
+    "GTAGenerator",
     "GatedDANNClassifier",
     "GradientReversal",
     "LabeledValidSplit",
