@@ -333,7 +333,7 @@ class _GTAMixin:
         self.adversary_ = _build(self, "adversary", self.n_features_in_, n_classes)
 
     def initialize_optimizer(self, *args, **kwargs):
-        """Build ``optimizer_`` (F and C; gated, the gate's D too), ``optimizer_adversary_``, ``optimizer_generator_``.
+        """Build ``optimizer_`` (F, C, the gate D), ``optimizer_adversary_``, ``optimizer_generator_``.
 
         Parameters
         ----------
@@ -373,7 +373,11 @@ class _GTAMixin:
         """
         if not self.has_target_:
             return [("main", ["optimizer"])]
-        return [("adversary", ["optimizer_adversary"]), ("generator", ["optimizer_generator"]), ("main", ["optimizer"])]
+        return [
+            ("adversary", ["optimizer_adversary"]),
+            ("generator", ["optimizer_generator"]),
+            ("main", ["optimizer"]),
+        ]
 
     def train_step(self, batch, **fit_params):
         """Perform one training step (its phases share one draw of the noise :math:`z`).
@@ -397,7 +401,7 @@ class _GTAMixin:
             self._noise = None
 
     def _step_noise(self, z):
-        """The step's noise :math:`z` (one draw per step, from torch's random state, seeded by ``random_state``)."""
+        """Return the step's noise :math:`z`: one draw per step, from the seeded torch state."""
         noise = getattr(self, "_noise", None)
         if noise is None or noise.shape[0] != z.shape[0]:
             noise = torch.randn(z.shape[0], self.noise_dim, device=z.device, dtype=z.dtype)
@@ -410,7 +414,7 @@ class _GTAMixin:
         return onehot * batch.w_source_labeled.unsqueeze(1)
 
     def _generate(self, z, y, batch):
-        r"""Generated rows :math:`G(z, l, \text{noise})` for the features ``z`` of a batch."""
+        r"""Return the generated rows :math:`G(z, l, \text{noise})` for the features ``z`` of a batch."""
         onehot = self._labels_onehot(y, batch, z)
         return self.generator_(torch.cat([z, onehot, self._step_noise(z)], dim=1))
 
@@ -453,7 +457,12 @@ class _GTAMixin:
             self._log_terms(
                 "d",
                 t,
-                {"real": "real", "cls_real": "cls", "fake_source": "fake_source", "fake_target": "fake_target"},
+                {
+                    "real": "real",
+                    "cls_real": "cls",
+                    "fake_source": "fake_source",
+                    "fake_target": "fake_target",
+                },
             )
             return t["real"] + t["cls_real"] + t["fake_source"] + t["fake_target"]
         if name == "generator":
@@ -464,7 +473,12 @@ class _GTAMixin:
         return super().phase_loss(name, y_pred, y_true, X, batch)
 
     def adaptation_loss(self, y_pred, y_true, X, batch):
-        r"""F's adversarial terms, :math:`\alpha \, \mathbb{E}_S[L_{ce}(D_{\mathrm{cls}}(\hat x_s), y_s)] + \beta \, \mathbb{E}_T[-\log D_{\mathrm{data}}(\hat x_t)]`.
+        r"""Return F's adversarial terms (with the gate's D loss when gated).
+
+        .. math::
+
+            \alpha \, \mathbb{E}_S[L_{ce}(D_{\mathrm{cls}}(\hat x_s), y_s)]
+            + \beta \, \mathbb{E}_T[-\log D_{\mathrm{data}}(\hat x_t)].
 
         The generated rows come from :math:`F(x)` with its gradient (G and D are not
         stepped in this phase); the terms are logged as ``train_loss_f_cls`` and
