@@ -252,3 +252,18 @@ def test_on_a_shift_gta_keeps_source_only_accuracy_and_its_generator_follows_the
         flipped.append(lr.score(net.generate(X[s], y=other, random_state=0), other))
     assert min(gains) > -0.03 and np.mean(gains) > -0.02, gains
     assert min(flipped) > 0.4 and np.mean(flipped) > 0.5, flipped
+
+
+def test_without_its_adversarial_terms_gta_is_dans_source_only_net_bit_for_bit():
+    """``alpha = beta = 0``: F and C learn the task loss alone, as DAN's mu=0 net (its baseline)."""
+    from skdomain.deep import DANClassifier
+
+    X, y, sd = make_domain_shift(60, 50, random_state=0)
+    kw = dict(max_epochs=3, batch_size=16, module__hidden_units=(8, 6), random_state=0)
+    gta = GTAClassifier(alpha=0.0, beta=0.0, **kw).fit(X, y, sample_domain=sd)
+    dan = DANClassifier(mu=0.0, **kw).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(gta.predict_proba(X), dan.predict_proba(X))
+    # while its generator and adversary did train
+    assert gta.history[-1]["train_loss_generator"] > 0
+    full = GTAClassifier(**kw).fit(X, y, sample_domain=sd)
+    assert not np.array_equal(full.predict_proba(X), dan.predict_proba(X))
