@@ -24,6 +24,7 @@ Run
     python benchmarks/bench_gta.py                 # 3 seeds, 10 epochs
     python benchmarks/bench_gta.py --quick         # 2 seeds, 3 epochs
     python benchmarks/bench_gta.py --save          # also write benchmarks/results/bench_gta.json
+    python benchmarks/bench_gta.py --methods GTA --alpha 0.3 --beta 0.3   # other weights
 """
 
 import argparse
@@ -52,6 +53,9 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--save", action="store_true")
+    parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
+    parser.add_argument("--alpha", type=float, default=None, help="GTA's alpha (default: the net's, 0.1)")
+    parser.add_argument("--beta", type=float, default=None, help="GTA's beta (default: the net's, 0.03)")
     args = parser.parse_args(argv)
     seeds = range(args.seeds or (2 if args.quick else 3))
     epochs = args.epochs or (3 if args.quick else 10)
@@ -63,7 +67,10 @@ def main(argv=None):
     rows = []
     torch.set_num_threads(1)
     with threadpool_limits(1):
-        for name, (cls, kw) in METHODS.items():
+        for name in args.methods:
+            cls, kw = METHODS[name]
+            if name == "GTA":
+                kw = {k: v for k, v in (("alpha", args.alpha), ("beta", args.beta)) if v is not None}
             acc, dur = [], []
             for seed in seeds:
                 net = cls(max_epochs=epochs, random_state=seed, **kw)
@@ -81,7 +88,8 @@ def main(argv=None):
                     "accs": acc,
                 }
             )
-    print(f"\nMNIST -> digits (per-domain standardised), {epochs} epochs, seeds {list(seeds)}")
+    weights = f"; GTA alpha={args.alpha}, beta={args.beta}" if args.alpha or args.beta else ""
+    print(f"\nMNIST -> digits (per-domain standardised), {epochs} epochs, seeds {list(seeds)}{weights}")
     print_table(
         rows,
         [
