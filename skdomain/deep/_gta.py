@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval
 from skorch.utils import to_numpy
 from torch import nn
 
+from ._adda import _build
 from ._classifier import DomainClassifierMixin
 from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc, gate_doc
 from ._modules import Discriminator, DomainMLP, _mlp, check_hidden_units
@@ -289,17 +290,6 @@ def _gate_parts():
     parts = detached_gate_doc_parts("GTA")
     parts["gate"] = gate_doc(_GATE_HOW, "GTA")
     return parts
-
-
-def _build(net, prefix, *args):
-    """Build the module ``net.<prefix>`` (a class as ``cls(*args, **<prefix>__params)``) on the device."""
-    kwargs = net.get_params_for(prefix)
-    spec = getattr(net, prefix)
-    if isinstance(spec, nn.Module):
-        module = net.initialized_instance(spec, kwargs)
-    else:
-        module = spec(*args, **kwargs)
-    return module.to(net.device)
 
 
 class _GTAMixin:
