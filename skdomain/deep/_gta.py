@@ -321,6 +321,9 @@ class _GTAMixin:
         n_in = self.feature_dims_[0] + n_classes + self.noise_dim
         self.generator_ = _build(self, "generator", n_in, self.n_features_in_)
         self.adversary_ = _build(self, "adversary", self.n_features_in_, n_classes)
+        # the noise's own stream (host), seeded from torch's state now, before the gate builds its
+        # D: the gate then leaves z as it was, and CPU and CUDA fits draw the same z
+        self._noise_rng = torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, ()).item()))
 
     def initialize_optimizer(self, *args, **kwargs):
         """Build ``optimizer_`` (F, C, the gate D), ``optimizer_adversary_``, ``optimizer_generator_``.
@@ -391,10 +394,11 @@ class _GTAMixin:
             self._noise = None
 
     def _step_noise(self, z):
-        """Return the step's noise :math:`z`: one draw per step, from the seeded torch state."""
+        """Return the step's noise :math:`z`: one draw per step, from the net's own seeded stream."""
         noise = getattr(self, "_noise", None)
         if noise is None or noise.shape[0] != z.shape[0]:
-            noise = torch.randn(z.shape[0], self.noise_dim, device=z.device, dtype=z.dtype)
+            noise = torch.randn(z.shape[0], self.noise_dim, generator=self._noise_rng)
+            noise = noise.to(z.device, z.dtype, non_blocking=True)
             self._noise = noise
         return noise
 

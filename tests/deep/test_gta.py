@@ -267,3 +267,17 @@ def test_without_its_adversarial_terms_gta_is_dans_source_only_net_bit_for_bit()
     assert gta.history[-1]["train_loss_generator"] > 0
     full = GTAClassifier(**kw).fit(X, y, sample_domain=sd)
     assert not np.array_equal(full.predict_proba(X), dan.predict_proba(X))
+
+
+def test_gated_without_labeled_target_rows_predicts_as_plain_gta_bit_for_bit():
+    """With omega == 1 and the gate's D on detached features: F, C, G and D take the plain net's steps."""
+    X, y, sd = make_domain_shift(40, 30, random_state=0)
+    plain = GTAClassifier(max_epochs=2, **SMALL).fit(X, y, sample_domain=sd)
+    gated = GTAClassifier(max_epochs=2, gate=True, discriminator__hidden_units=(8,), **SMALL).fit(
+        X, y, sample_domain=sd
+    )
+    assert "train_loss_adv" in gated.history[-1] and "omega_mean" not in gated.history[-1]
+    np.testing.assert_array_equal(gated.predict_proba(X), plain.predict_proba(X))
+    np.testing.assert_array_equal(
+        gated.generate(X, y=y, random_state=0), plain.generate(X, y=y, random_state=0)
+    )
