@@ -244,8 +244,8 @@ def methods():
         Method("PADA (MLP)", lambda ctx: _domain_fit(_net(PADAClassifier, ctx), ctx)),
         # a third of the epochs (at least 4): each GTA step is three phases (D, G, then F and C),
         # with a generator and a discriminator on the 64 input columns, 2-3x a DAN step. Measured
-        # (seed 0, busy 2 cores): full, 10 epochs 30.5 s, 0.836 (DANN's 30: 41.4 s, 0.860); quick,
-        # 4 epochs 7.3 s, 0.716 (2 epochs: 0.325, as DAN's mu=0 net: too few steps either way)
+        # (seed 0, busy 2 cores, before z had its own stream): full, 10 epochs 30.5 s, 0.836 (DANN's
+        # 30: 41.4 s, 0.860); quick, 4 epochs 7.3 s, 0.716 (2 epochs: 0.325, as DAN's mu=0 net)
         Method(
             "GTA (MLP)",
             lambda ctx: _domain_fit(_net(GTAClassifier, ctx, max_epochs=max(ctx.epochs // 3, 4)), ctx),
