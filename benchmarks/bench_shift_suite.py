@@ -73,6 +73,11 @@ regression):
   baseline is ``net source only``, DANN's, since its mu=0 net is DANN's. No pair of
   the suite is a partial one (every target holds the source's classes), so this row
   measures what γ costs where it is not needed;
+* ``GTA``: ``GTAClassifier(random_state=seed)`` at its defaults (20 epochs, alpha 0.1,
+  beta 0.03, MLP generator and discriminator on the input columns), classification pairs
+  only (no regressor: the discriminator's class head needs classes); its baseline is
+  ``DAN source only``: ``GTAClassifier(alpha=0, beta=0)`` is DAN's mu=0 net bit for bit
+  (same module, Adam and batches; tested in tests/deep/test_gta.py);
 
 * ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
   random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
@@ -150,6 +155,7 @@ from skdomain import (
     DictionaryTransferClassifier,
     DictionaryTransferRegressor,
     DomainWarning,
+    GTAClassifier,
     LabeledOnly,
     PADAClassifier,
     SafeTransfer,
@@ -188,12 +194,13 @@ METHODS = {
     "ADDA source only": (None, False),
     "ADDA": ("ADDA source only", False),
     "PADA": ("net source only", False),
+    "GTA": ("DAN source only", False),
     "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
 }
 #: methods with a classifier only: skipped on the regression pairs
-CLASSIFICATION_ONLY = {"ADDA source only", "ADDA", "PADA"}
+CLASSIFICATION_ONLY = {"ADDA source only", "ADDA", "PADA", "GTA"}
 #: each guard's candidates (its baselines: source only, net source only with DANN, and target
 #: only with 20 labels); they are run as methods of their own too, for the comparison
 GUARDS = {"guard": ("KMM", "TCA"), "guard+DANN": ("KMM", "TCA", "DANN")}
@@ -262,6 +269,7 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
         "DAN": (DANClassifier, DANRegressor, {}),
         "Deep CORAL": (DeepCORALClassifier, DeepCORALRegressor, {}),
         "PADA": (PADAClassifier, None, {}),
+        "GTA": (GTAClassifier, None, {}),
     }[name]
     cls = net[0] if clf else net[1]
     model = cls(random_state=seed, **net[2]).fit(Xf, yf, sample_domain=sd)

@@ -12,6 +12,7 @@ from .deep import (
     DeepCORALRegressor,
     DistillationClassifier,
     GatedDANNClassifier,
+    GTAClassifier,
     PADAClassifier,
 )
 from .feature import CORAL, SSTCA, TCA, SubspaceAlignment
@@ -42,6 +43,7 @@ __all__ = [
     "DistillationClassifier",
     "ADDAClassifier",
     "PADAClassifier",
+    "GTAClassifier",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "SafeTransfer",

@@ -62,6 +62,7 @@ from skdomain.deep import (
     DomainNet,
     DomainRegressorMixin,
     GatedDANNClassifier,
+    GTAClassifier,
     PADAClassifier,
 )
 from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
@@ -224,6 +225,22 @@ ESTIMATORS = {
         params=[
             dict(adapt_epochs=10, **_DEEP),
             dict(adapt_epochs=10, gate=True, discriminator__hidden_units=(16,), **_DEEP),
+        ],
+        xfail={**_NET, **_CLASSIFIER},
+        **_SGD,
+    ),
+    # three phases per step (D, G, then F and C); gated: the gate's own D on detached features
+    GTAClassifier: Entry(
+        params=[
+            dict(generator__hidden_units=(16,), adversary__hidden_units=(16,), noise_dim=4, **_DEEP),
+            dict(
+                gate=True,
+                discriminator__hidden_units=(16,),
+                generator__hidden_units=(16,),
+                adversary__hidden_units=(16,),
+                noise_dim=4,
+                **_DEEP,
+            ),
         ],
         xfail={**_NET, **_CLASSIFIER},
         **_SGD,

@@ -38,6 +38,11 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
   ``adversary=Discriminator`` (``adversary__*``), the gate (on stage 1) as DAN's;
   ``source_module_`` the frozen source net, ``module_`` the target one; history ``stage``,
   ``train_loss_adversary``, ``train_loss_map``.
+- ``GTAClassifier``: ``generator=GTAGenerator``, ``adversary=GTAAdversary`` (input-space
+  MLPs; ``generator__*``, ``adversary__*``), ``alpha=0.1``, ``beta=0.03``, ``noise_dim=16``,
+  the gate as DAN's (its own D on detached features); three phases per step (D, G, then F
+  and C); history ``train_loss_adversary``, ``train_loss_generator`` and every term
+  (``train_loss_d_*``, ``train_loss_g_*``, ``train_loss_f_*``); ``generate(X, y)``.
 - Methods with several optimizers or alternating updates override
   ``DomainNet.step_phases`` (and ``phase_loss``), not skorch's ``train_step``.
 - ``PADAClassifier``: DANN's parameters (and the gate) with PADA's class weights
@@ -52,9 +57,11 @@ History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_l
 ``train_loss_task``, ``train_loss_adv`` (DANN; the gate's D on DAN and Deep CORAL),
 ``lambda_p``, ``omega_mean`` (gated nets), ``train_loss_mmd`` (DAN), ``train_loss_coral``
 (Deep CORAL), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``gamma_min``,
-``gamma_max`` (PADA, per epoch), ``valid_loss`` (with a ``train_split``: the
-task loss on held-out labeled rows). A training term that becomes NaN or infinite stops the
-fit (``skdomain.exceptions.TrainingDivergedError``); an exploding one warns
+``gamma_max`` (PADA, per epoch), ``train_loss_adversary`` and ``train_loss_generator``
+with their terms ``train_loss_d_*``, ``train_loss_g_*``, and ``train_loss_f_*`` (GTA),
+``valid_loss`` (with a ``train_split``: the task loss on held-out labeled rows). A training
+term that becomes NaN or infinite stops the fit
+(``skdomain.exceptions.TrainingDivergedError``); an exploding one warns
 (``skdomain.exceptions.DivergenceWarning``).
 """
 
@@ -66,6 +73,7 @@ from ._dan import DANClassifier, DANRegressor
 from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
 from ._data import BalancedDomainBatches, DomainBatches, DomainDataset, LabeledValidSplit
 from ._distill import DistillationClassifier
+from ._gta import GTAAdversary, GTAClassifier, GTAGenerator
 from ._losses import (
     GradientReversal,
     coral_loss,
@@ -100,6 +108,9 @@ __all__ = [
     "DomainNet",
     "PADAClassifier",
     "DomainRegressorMixin",
+    "GTAAdversary",
+    "GTAClassifier",
+    "GTAGenerator",
     "GatedDANNClassifier",
     "GradientReversal",
     "LabeledValidSplit",

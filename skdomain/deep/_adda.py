@@ -163,14 +163,14 @@ def _gate_parts():
     return parts
 
 
-def _build(net, prefix, n_in):
-    """Build the module ``net.<prefix>`` on ``n_in`` inputs (a class as ``cls(n_in, **<prefix>__params)``)."""
+def _build(net, prefix, *widths):
+    """Build the module ``net.<prefix>`` on the device (a class as ``cls(*widths, **<prefix>__params)``)."""
     kwargs = net.get_params_for(prefix)
     spec = getattr(net, prefix)
     if isinstance(spec, torch.nn.Module):
         module = net.initialized_instance(spec, kwargs)
     else:
-        module = spec(n_in, **kwargs)
+        module = spec(*widths, **kwargs)
     return module.to(net.device)
 
 
