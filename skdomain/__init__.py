@@ -11,6 +11,8 @@ from .deep import (
     DeepCORALClassifier,
     DeepCORALRegressor,
     DistillationClassifier,
+    DomainConfusionClassifier,
+    DomainConfusionRegressor,
     GatedDANNClassifier,
     PADAClassifier,
 )
@@ -42,6 +44,8 @@ __all__ = [
     "DistillationClassifier",
     "ADDAClassifier",
     "PADAClassifier",
+    "DomainConfusionClassifier",
+    "DomainConfusionRegressor",
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "SafeTransfer",

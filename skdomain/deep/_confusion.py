@@ -27,7 +27,7 @@ __all__ = ["DomainConfusionClassifier", "DomainConfusionRegressor"]
 
 
 def confusion_loss(logits, batch):
-    r"""The confusion loss :math:`\mathcal{L}_{\mathrm{conf}}` on the domain classifier's logits.
+    r"""Return the confusion loss :math:`\mathcal{L}_{\mathrm{conf}}` on the domain classifier's logits.
 
     With two domains (source, target) and one logit :math:`a` per row,
     :math:`q = (1 - \sigma(a), \sigma(a))` and the cross-entropy with the uniform
@@ -93,7 +93,7 @@ def class_soft_labels(logits, y, n_classes, temperature):
 
 
 def soft_label_loss(logits, soft, temperature):
-    r"""The soft-label cross-entropy of each row: :math:`-\sum_i l_i \log p_i`.
+    r"""Return the soft-label cross-entropy of each row: :math:`-\sum_i l_i \log p_i`.
 
     With :math:`p = \mathrm{softmax}(z / T)` the row's softened prediction and
     :math:`l` its soft label (:math:`l^{(y)}`, the soft label of its class).
@@ -167,7 +167,10 @@ class _ConfusionMixin:
         main = list(self.module_.named_parameters())
         if getattr(self, "gate", False):
             main += list(self.discriminator_.named_parameters())
-        for attr, params in (("optimizer_", main), ("optimizer_domain_", self.domain_classifier_.named_parameters())):
+        for attr, params in (
+            ("optimizer_", main),
+            ("optimizer_domain_", self.domain_classifier_.named_parameters()),
+        ):
             pargs, kw = self.get_params_for_optimizer("optimizer", params)
             if self.optimizer is torch.optim.Adam and "betas" not in kw:
                 kw["betas"] = ADVERSARIAL_BETAS
@@ -220,7 +223,7 @@ class _ConfusionMixin:
         return domain_cross_entropy(self.domain_classifier_(y_pred[1].detach()), batch)
 
     def adaptation_loss(self, y_pred, y_true, X, batch):
-        r"""Return :math:`\lambda \mathcal{L}_{\mathrm{conf}}` (the classifier adds :math:`\nu \mathcal{L}_{\mathrm{soft}}`).
+        r"""Return :math:`\lambda \mathcal{L}_{\mathrm{conf}}` of the batch (the classifier adds more).
 
         :math:`\mathcal{L}_{\mathrm{conf}}` (:func:`confusion_loss`) of the domain
         classifier on the features :math:`F(x)`: the gradient reaches the representation;
@@ -248,7 +251,7 @@ class _ConfusionMixin:
 
 
 class _SoftLabelMixin:
-    r"""The soft labels :math:`l^{(k)}` (recomputed each epoch) and :math:`\nu \mathcal{L}_{\mathrm{soft}}`."""
+    r"""The soft labels :math:`l^{(k)}` (recomputed each epoch), :math:`\nu \mathcal{L}_{\mathrm{soft}}`."""
 
     _parameter_constraints = {
         "nu": [Interval(Real, 0, None, closed="left")],
@@ -279,8 +282,8 @@ class _SoftLabelMixin:
         if self.has_target_ and self.nu > 0 and self.n_target_labeled_ == 0:
             warnings.warn(
                 f"{type(self).__name__}: the fit has target rows but none labeled, so the soft-label loss "
-                f"L_soft (nu={self.nu!r}) is empty: only the confusion loss adapts. Give a few labeled target "
-                "rows, or set nu=0 to silence this warning.",
+                f"L_soft (nu={self.nu!r}) is empty: only the confusion loss adapts. Give a few labeled "
+                "target rows, or set nu=0 to silence this warning.",
                 SoftLabelWarning,
                 stacklevel=_outside_stacklevel(),
             )
@@ -432,8 +435,8 @@ _CONFUSION_DOC = r"""
         Number of input features.
 @SOFT_ATTRIBUTES@@GATE_ATTRIBUTES@    history_ : skorch.History
         Per epoch and per batch: ``train_loss`` (the main phase's total), ``train_loss_task``
-        (:math:`\mathcal{L}_C`), ``train_loss_domain`` (:math:`\mathcal{L}_D`),
-        ``train_loss_conf`` (:math:`\mathcal{L}_{\mathrm{conf}}`, before :math:`\lambda`)@SOFT_HISTORY@.@GATE_HISTORY@
+        (:math:`\mathcal{L}_C`), ``train_loss_domain`` (:math:`\mathcal{L}_D`), ``train_loss_conf``
+        (:math:`\mathcal{L}_{\mathrm{conf}}`, before :math:`\lambda`).@SOFT_HISTORY@@GATE_HISTORY@
 
     References
     ----------
@@ -489,8 +492,9 @@ _SOFT_PARTS = {
         last epoch's successor; NaN for a class without labeled source rows; ``None``
         before the first epoch ends or without labeled target rows (nothing to match).
 """,
-    "soft_history": r""", ``train_loss_soft`` (:math:`\mathcal{L}_{\mathrm{soft}}`, before
-        :math:`\nu`; 0 on a batch without labeled target rows and in the first epoch)""",
+    "soft_history": r"""
+        Also ``train_loss_soft`` (:math:`\mathcal{L}_{\mathrm{soft}}`, before :math:`\nu`; 0 on a
+        batch without labeled target rows and in the first epoch).""",
 }
 
 _GATE_HOW = r"""Domain confusion's own domain classifier :math:`\theta_D` sees features alone and plays
