@@ -331,6 +331,25 @@ class _SoftLabelMixin:
         self._log_term("train_loss_soft", soft)
         return loss + self.nu * soft
 
+    def _eval_logits(self, X, chunk=4096):
+        """Return the logits of the rows ``X`` (a host tensor) in evaluation mode, without gradient.
+
+        In chunks of ``chunk`` rows (the prediction batches of ``forward_iter`` are
+        ``batch_size`` rows, dozens of times more calls for the same pass).
+        """
+        was = self.module_.training
+        self.module_.eval()
+        try:
+            with torch.no_grad():
+                return torch.cat(
+                    [
+                        self._forward_module(X[i : i + chunk].to(self.device))[0]
+                        for i in range(0, X.shape[0], chunk)
+                    ]
+                )
+        finally:
+            self.module_.train(was)
+
     def _update_soft_labels(self, dataset):
         r"""Set :math:`l^{(k)}` from a pass over the labeled source rows of ``dataset`` (evaluation mode)."""
         idx = None
@@ -343,7 +362,7 @@ class _SoftLabelMixin:
         rows = (sd >= 0) & (y >= 0)
         if not bool(rows.any()):
             return
-        logits = torch.cat([out[0] for out in self.forward_iter(X[rows], training=False, device=self.device)])
+        logits = self._eval_logits(X[rows])
         soft = class_soft_labels(logits, y[rows], len(self.classes_), self.temperature)
         known = ~torch.isnan(soft[:, 0])
         self._soft_known = known.cpu()
