@@ -73,6 +73,12 @@ regression):
   baseline is ``net source only``, DANN's, since its mu=0 net is DANN's. No pair of
   the suite is a partial one (every target holds the source's classes), so this row
   measures what γ costs where it is not needed;
+* ``domain confusion``: ``DomainConfusionClassifier(random_state=seed)`` (mu 0.3,
+  nu 1, T 2: the confusion loss and, with labeled target rows, the soft labels;
+  without, it warns that the soft-label term is empty) and
+  ``DomainConfusionRegressor`` (confusion alone) on the regression pairs; its
+  baseline is ``net source only``: with mu=0 and nu=0 its network trains as DANN's
+  mu=0 net, bit for bit (same module, batches and Adam; tests/deep/test_confusion.py);
 
 * ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
   random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
@@ -149,6 +155,8 @@ from skdomain import (
     DeepCORALRegressor,
     DictionaryTransferClassifier,
     DictionaryTransferRegressor,
+    DomainConfusionClassifier,
+    DomainConfusionRegressor,
     DomainWarning,
     LabeledOnly,
     PADAClassifier,
@@ -188,6 +196,7 @@ METHODS = {
     "ADDA source only": (None, False),
     "ADDA": ("ADDA source only", False),
     "PADA": ("net source only", False),
+    "domain confusion": ("net source only", False),
     "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
@@ -262,6 +271,7 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
         "DAN": (DANClassifier, DANRegressor, {}),
         "Deep CORAL": (DeepCORALClassifier, DeepCORALRegressor, {}),
         "PADA": (PADAClassifier, None, {}),
+        "domain confusion": (DomainConfusionClassifier, DomainConfusionRegressor, {}),
     }[name]
     cls = net[0] if clf else net[1]
     model = cls(random_state=seed, **net[2]).fit(Xf, yf, sample_domain=sd)

@@ -155,6 +155,7 @@ def methods():
         DANClassifier,
         DeepCORALClassifier,
         DistillationClassifier,
+        DomainConfusionClassifier,
         PADAClassifier,
     )
 
@@ -240,6 +241,12 @@ def methods():
         # partial adaptation: here the target holds every class, so gamma_ stays near 1 and PADA is
         # close to DANN (one forward pass over the target rows per epoch on top of DANN's cost)
         Method("PADA (MLP)", lambda ctx: _domain_fit(_net(PADAClassifier, ctx), ctx)),
+        # two phases per step (the domain classifier's, the network's) and one pass over the source
+        # rows per epoch for the soft labels: about 1.5x DANN's epoch
+        Method(
+            "domain confusion + soft labels (MLP)",
+            lambda ctx: _domain_fit(_net(DomainConfusionClassifier, ctx), ctx),
+        ),
         Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),
         Method(

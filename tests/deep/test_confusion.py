@@ -272,3 +272,14 @@ def test_confusion_makes_the_domains_hard_to_tell_apart():
         Z = DomainConfusionClassifier(mu=mu, **kw).fit(X, y, sample_domain=sd).embed(X)
         acc.append(cross_val_score(LogisticRegression(max_iter=1000), Z, sd < 0, cv=5).mean())
     assert acc[1] < acc[0] - 0.1, acc
+
+
+def test_without_its_terms_the_network_trains_as_dann_without_its_term():
+    """mu=0, nu=0: the same module, batches and Adam as DANN's mu=0 net (the suite's shared baseline)."""
+    from skdomain.deep import DANNClassifier
+
+    X, y, sd = make_domain_shift(60, 50, n_target_labeled=6, random_state=0)
+    kw = dict(max_epochs=2, mu=0.0, batch_size=16, module__hidden_units=(8, 6), random_state=0)
+    conf = DomainConfusionClassifier(nu=0.0, **kw).fit(X, y, sample_domain=sd)
+    dann = DANNClassifier(**kw).fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(conf.predict_proba(X), dann.predict_proba(X))
