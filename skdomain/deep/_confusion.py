@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval
 
 from ..exceptions import SoftLabelWarning
+from ._adda import _build
 from ._classifier import DomainClassifierMixin
 from ._dann import ADVERSARIAL_BETAS
 from ._gate import _DetachedGateMixin, detached_gate_doc_parts, domain_cross_entropy, fill_doc, gate_doc
@@ -113,17 +114,6 @@ def soft_label_loss(logits, soft, temperature):
         The per-row cross-entropy.
     """
     return -(soft * torch.log_softmax(logits / temperature, dim=1)).sum(1)
-
-
-def _build(net, prefix, n_in):
-    """Build the module ``net.<prefix>`` on ``n_in`` inputs (a class as ``cls(n_in, **<prefix>__params)``)."""
-    kwargs = net.get_params_for(prefix)
-    spec = getattr(net, prefix)
-    if isinstance(spec, torch.nn.Module):
-        module = net.initialized_instance(spec, kwargs)
-    else:
-        module = spec(n_in, **kwargs)
-    return module.to(net.device)
 
 
 class _ConfusionMixin:
