@@ -59,7 +59,8 @@ History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_l
 ``train_loss_task``, ``train_loss_adv`` (DANN; the gate's D on DAN and Deep CORAL),
 ``lambda_p``, ``omega_mean`` (gated nets), ``train_loss_mmd`` (DAN), ``train_loss_coral``
 (Deep CORAL), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``gamma_min``,
-``gamma_max`` (PADA, per epoch), ``valid_loss`` (with a ``train_split``: the
+``gamma_max`` (PADA, per epoch), ``train_loss_domain``, ``train_loss_conf``,
+``train_loss_soft`` (domain confusion), ``valid_loss`` (with a ``train_split``: the
 task loss on held-out labeled rows). A training term that becomes NaN or infinite stops the
 fit (``skdomain.exceptions.TrainingDivergedError``); an exploding one warns
 (``skdomain.exceptions.DivergenceWarning``).
