@@ -78,6 +78,12 @@ regression):
   only (no regressor: the discriminator's class head needs classes); its baseline is
   ``DAN source only``: ``GTAClassifier(alpha=0, beta=0)`` is DAN's mu=0 net bit for bit
   (same module, Adam and batches; tested in tests/deep/test_gta.py);
+* ``domain confusion``: ``DomainConfusionClassifier(random_state=seed)`` (mu 0.3,
+  nu 1, T 2: the confusion loss and, with labeled target rows, the soft labels;
+  without, it warns that the soft-label term is empty) and
+  ``DomainConfusionRegressor`` (confusion alone) on the regression pairs; its
+  baseline is ``net source only``: with mu=0 and nu=0 its network trains as DANN's
+  mu=0 net, bit for bit (same module, batches and Adam; tests/deep/test_confusion.py);
 
 * ``TrAdaBoost``: ``TrAdaBoostClassifier / TrAdaBoostRegressor(learner,
   random_state=seed)`` (50 rounds; two-stage TrAdaBoost.R2 for regression),
@@ -154,6 +160,8 @@ from skdomain import (
     DeepCORALRegressor,
     DictionaryTransferClassifier,
     DictionaryTransferRegressor,
+    DomainConfusionClassifier,
+    DomainConfusionRegressor,
     DomainWarning,
     GTAClassifier,
     LabeledOnly,
@@ -195,6 +203,7 @@ METHODS = {
     "ADDA": ("ADDA source only", False),
     "PADA": ("net source only", False),
     "GTA": ("DAN source only", False),
+    "domain confusion": ("net source only", False),
     "TrAdaBoost": ("source only", True),
     "guard": ("source only", False),
     "guard+DANN": ("source only", False),
@@ -270,6 +279,7 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
         "Deep CORAL": (DeepCORALClassifier, DeepCORALRegressor, {}),
         "PADA": (PADAClassifier, None, {}),
         "GTA": (GTAClassifier, None, {}),
+        "domain confusion": (DomainConfusionClassifier, DomainConfusionRegressor, {}),
     }[name]
     cls = net[0] if clf else net[1]
     model = cls(random_state=seed, **net[2]).fit(Xf, yf, sample_domain=sd)

@@ -157,6 +157,7 @@ def methods():
         DeepCORALClassifier,
         DistillationClassifier,
         GTAClassifier,
+        DomainConfusionClassifier,
         PADAClassifier,
     )
 
@@ -250,6 +251,12 @@ def methods():
             "GTA (MLP)",
             lambda ctx: _domain_fit(_net(GTAClassifier, ctx, max_epochs=max(ctx.epochs // 3, 4)), ctx),
             note="{epochs} epochs",
+        ),
+        # two phases per step (the domain classifier's, the network's) and one pass over the source
+        # rows per epoch for the soft labels: about 1.5x DANN's epoch
+        Method(
+            "domain confusion + soft labels (MLP)",
+            lambda ctx: _domain_fit(_net(DomainConfusionClassifier, ctx), ctx),
         ),
         Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),

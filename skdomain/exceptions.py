@@ -2,7 +2,7 @@
 
 from .utils._domains import DomainWarning
 
-__all__ = ["DivergenceWarning", "DomainWarning", "SolverError", "TrainingDivergedError"]
+__all__ = ["DivergenceWarning", "DomainWarning", "SoftLabelWarning", "SolverError", "TrainingDivergedError"]
 
 
 class SolverError(RuntimeError):
@@ -37,4 +37,15 @@ class DivergenceWarning(UserWarning):
     the end of the first epoch whose mean training loss exceeds ``1e4`` times the loss of
     the call's first batch (that loss taken as at least 1). Training goes on; a loss
     that then becomes NaN or infinite raises :class:`TrainingDivergedError`.
+    """
+
+
+class SoftLabelWarning(DomainWarning):
+    """A soft-label loss is empty: the fit has target rows but none labeled.
+
+    Issued once per ``fit`` / ``partial_fit`` by
+    :class:`~skdomain.deep.DomainConfusionClassifier` with ``nu > 0``: its soft-label
+    loss matches class soft labels on labeled target rows, so without any the net adapts
+    by the confusion loss alone. A :class:`~skdomain.utils.DomainWarning` (the domains
+    given lack something the method uses); ``nu=0`` silences it.
     """

@@ -59,6 +59,8 @@ from skdomain.deep import (
     DeepCORALRegressor,
     DistillationClassifier,
     DomainClassifierMixin,
+    DomainConfusionClassifier,
+    DomainConfusionRegressor,
     DomainNet,
     DomainRegressorMixin,
     GatedDANNClassifier,
@@ -245,6 +247,18 @@ ESTIMATORS = {
         xfail={**_NET, **_CLASSIFIER},
         **_SGD,
     ),
+    # domain confusion: two phases per step (domain classifier, network); gated: the gate's own D
+    DomainConfusionClassifier: Entry(
+        params=[
+            _DEEP,
+            dict(
+                gate=True, discriminator__hidden_units=(16,), domain_classifier__hidden_units=(16,), **_DEEP
+            ),
+        ],
+        xfail={**_NET, **_CLASSIFIER},
+        **_SGD,
+    ),
+    DomainConfusionRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
     DistillationClassifier: Entry(
         params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
     ),

@@ -1,4 +1,4 @@
-"""Deep domain adaptation as skorch nets: DANN, DAN, Deep CORAL (with the discriminator gate), distillation.
+"""Deep domain adaptation as skorch nets: DANN, DAN, Deep CORAL, ADDA, PADA, domain confusion, distillation.
 
 API summary
 -----------
@@ -48,6 +48,13 @@ only and ``feature_layer="name"`` names the submodule whose output is ``F(x)``.
 - ``PADAClassifier``: DANN's parameters (and the gate) with PADA's class weights
   ``gamma_`` (the mean target softmax over its maximum, recomputed each epoch), for a
   target whose classes are a subset of the source's.
+- ``DomainConfusionClassifier``: ``mu=0.3`` (the paper's lambda, confusion loss),
+  ``nu=1.0`` (soft-label loss), ``temperature=2.0``, ``domain_classifier=Discriminator``
+  (``domain_classifier__*``), the gate as DAN's; two phases per step (the domain
+  classifier, then the network); ``soft_labels_`` recomputed each epoch; history
+  ``train_loss_domain``, ``train_loss_conf``, ``train_loss_soft``; warns
+  ``SoftLabelWarning`` without labeled target rows. ``DomainConfusionRegressor``:
+  confusion only (no soft labels, no gate).
 - ``DistillationClassifier(teacher, module=DomainMLP, temperature=4.0, alpha=0.5, ...)``:
   teacher a torch module, a fitted classifier with ``predict_proba`` (wrap it in
   ``sklearn.frozen.FrozenEstimator`` to survive ``clone``), or an unfitted one (fitted on
@@ -59,6 +66,7 @@ History keys (per epoch, and per batch in ``history[-1]["batches"]``): ``train_l
 (Deep CORAL), ``train_loss_ce`` and ``train_loss_kd`` (distillation), ``gamma_min``,
 ``gamma_max`` (PADA, per epoch), ``train_loss_adversary`` and ``train_loss_generator``
 with their terms ``train_loss_d_*``, ``train_loss_g_*``, and ``train_loss_f_*`` (GTA),
+``train_loss_domain``, ``train_loss_conf``, ``train_loss_soft`` (domain confusion),
 ``valid_loss`` (with a ``train_split``: the task loss on held-out labeled rows). A training
 term that becomes NaN or infinite stops the fit
 (``skdomain.exceptions.TrainingDivergedError``); an exploding one warns
@@ -68,6 +76,7 @@ term that becomes NaN or infinite stops the fit
 from ._adda import ADDAClassifier
 from ._batch import DomainBatch
 from ._classifier import DomainClassifierMixin
+from ._confusion import DomainConfusionClassifier, DomainConfusionRegressor
 from ._coral import DeepCORALClassifier, DeepCORALRegressor
 from ._dan import DANClassifier, DANRegressor
 from ._dann import DANNClassifier, DANNRegressor, GatedDANNClassifier
@@ -103,6 +112,8 @@ __all__ = [
     "DomainBatch",
     "DomainBatches",
     "DomainClassifierMixin",
+    "DomainConfusionClassifier",
+    "DomainConfusionRegressor",
     "DomainDataset",
     "DomainMLP",
     "DomainNet",
