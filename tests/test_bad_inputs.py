@@ -70,6 +70,7 @@ from skdomain.metrics import (
     plain_learner,
     proxy_a_distance,
 )
+from skdomain.model_selection import thread_limits_env
 from skdomain.utils import check_domains, labeled_mask
 
 from .conftest import ESTIMATORS
@@ -830,10 +831,18 @@ FUNCTION_CASES = [
         ValueError,
         "max_value",
     ),
+    # thread limits of a parallel search
+    FnCase(
+        "thread-limits-zero", lambda: thread_limits_env(0), ValueError, "n_threads", ("thread_limits_env",)
+    ),
+    FnCase(
+        "thread-limits-float", lambda: thread_limits_env(1.5), ValueError, "n_threads", ("thread_limits_env",)
+    ),
 ]
 
 #: Public functions with no bad-input case here, and why.
 NOT_COVERED = {
+    "thread_counts": "takes no argument: it reports the thread counts of the calling process",
     "shift_suite": "takes no argument: a table of the suite's loaders, each of which has its cases",
 }
 

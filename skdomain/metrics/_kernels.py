@@ -276,10 +276,14 @@ def kernel_matrix(A, B=None, *, kernel="rbf", **params):
                 f"kernel_matrix: the {kernel} kernel needs gamma > 0 (exp(-gamma * distance) grows "
                 f"without bound otherwise); got gamma={gamma!r}."
             )
+    # n_jobs=1: with n_jobs=None, scikit-learn splits the matrix over as many threads as the
+    # active joblib backend has workers; under joblib's Dask or Ray backend that is the whole
+    # cluster's core count, in every worker of a search (which then oversubscribes its cores),
+    # and the split changes the last bits of K (the BLAS blocks differ).
     if not callable(kernel):
-        return np.asarray(pairwise_kernels(A, B, metric=kernel, **params), dtype=np.float64)
+        return np.asarray(pairwise_kernels(A, B, metric=kernel, n_jobs=1, **params), dtype=np.float64)
     try:
-        K = pairwise_kernels(A, B, metric=kernel, **params)
+        K = pairwise_kernels(A, B, metric=kernel, n_jobs=1, **params)
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"The kernel {kernel_name(kernel)} failed on a pair of rows: a callable kernel is "

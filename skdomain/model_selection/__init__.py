@@ -1,6 +1,14 @@
-"""Domain-aware cross-validation splitters, and the negative-transfer guard."""
+"""Domain-aware splitters, the negative-transfer guard, and thread limits for parallel searches."""
 
+from ._parallel import thread_counts, thread_limits_env
 from ._safe import SafeTransfer
 from ._split import DomainShuffleSplit, DomainStratifiedShuffleSplit, LeaveOneDomainOut
 
-__all__ = ["DomainShuffleSplit", "DomainStratifiedShuffleSplit", "LeaveOneDomainOut", "SafeTransfer"]
+__all__ = [
+    "DomainShuffleSplit",
+    "DomainStratifiedShuffleSplit",
+    "LeaveOneDomainOut",
+    "SafeTransfer",
+    "thread_counts",
+    "thread_limits_env",
+]
