@@ -85,6 +85,12 @@ class _FineTuningNet(NeuralNet):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ set-up
+    def __setattr__(self, name, attr):
+        if name == "pretrained":  # a plain parameter (skorch would register a torch module as a component)
+            object.__setattr__(self, name, attr)
+            return
+        super().__setattr__(name, attr)
+
     def _get_param_names(self):
         return [k for k in super()._get_param_names() if not k.startswith("_")]
 
@@ -325,13 +331,22 @@ class _FineTuningNet(NeuralNet):
         self : object
             The fitted net.
         """
+        if "sample_domain" in fit_params:
+            raise TypeError(
+                f"{type(self).__name__} takes no sample_domain: it fits on the target task's rows "
+                "with fit(X, y); the source task lives in the pretrained network."
+            )
         self._check_own_params()
-        X, y = validate_data(self, X, y, dtype=np.float32, reset=True, multi_output=self._multi_output)
-        y = self._encode_y(y)
-        probe = pretrained_module(self.pretrained, type(self).__name__)
-        check_pretrained_width(probe, X, type(self).__name__)
+        reset = not self.warm_start or not self.initialized_
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=reset, multi_output=self._multi_output)
+        y = self._encode_y(y, reset=reset)
+        if reset:
+            probe = pretrained_module(self.pretrained, type(self).__name__)
+            check_pretrained_width(probe, X, type(self).__name__)
         with self._fitting():
-            NeuralNet.fit(self, X, y, **fit_params)
+            if reset:
+                self.initialize()
+            NeuralNet.partial_fit(self, X, y, **fit_params)
         return self
 
     def partial_fit(self, X, y, classes=None, **fit_params):
@@ -519,7 +534,12 @@ class FineTuningClassifier(ClassifierMixin, _FineTuningNet):
     def _encode_y(self, y, reset=True):
         check_classification_targets(y)
         if reset:
-            self.classes_ = np.unique(y)
+            classes = np.unique(y)
+            if classes.size < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes in y; got 1 class ({classes[0]!r})."
+                )
+            self.classes_ = classes
         pos = np.searchsorted(self.classes_, y)
         pos = np.clip(pos, 0, len(self.classes_) - 1)
         if (self.classes_[pos] != y).any():
@@ -560,7 +580,8 @@ class FineTuningClassifier(ClassifierMixin, _FineTuningNet):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``, in input order.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class FineTuningRegressor(RegressorMixin, _FineTuningNet):
@@ -622,6 +643,16 @@ class FineTuningRegressor(RegressorMixin, _FineTuningNet):
 
     def _n_outputs(self):
         return self._n_out
+
+    @property
+    def predict_proba(self):
+        """Not available: a regressor has no class probabilities (skorch's method is hidden)."""
+        raise AttributeError("FineTuningRegressor has no predict_proba; use predict.")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     def _get_predict_nonlinearity(self):
         return lambda z: z
