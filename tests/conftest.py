@@ -66,7 +66,7 @@ from skdomain.deep import (
     PADAClassifier,
 )
 from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
-from skdomain.transfer import FineTuningClassifier, FineTuningRegressor, NetFeatures
+from skdomain.transfer import FineTuningClassifier, FineTuningRegressor, LwFClassifier, NetFeatures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -214,7 +214,6 @@ CLASSIFIER_WIDTHS = {
     **_WIDTHS,
     "check_classifier_data_not_an_array": 2,
     "check_classifiers_classes": 2,
-    "check_classifiers_one_label_sample_weights": 10,
     "check_classifiers_train": 2,
     "check_estimators_partial_fit_n_features": 2,
 }
@@ -352,10 +351,14 @@ ESTIMATORS = {
     ),
     NetFeatures: _transfer_entry(TRANSFORMER_WIDTHS, dict(pretrained=pretrained_net()), skorch=False),
     FineTuningClassifier: _transfer_entry(
-        CLASSIFIER_WIDTHS, dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32)
+        CLASSIFIER_WIDTHS, dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0)
+    ),
+    LwFClassifier: _transfer_entry(
+        CLASSIFIER_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, warmup_epochs=5, lr=1e-2, batch_size=32, random_state=0),
     ),
     FineTuningRegressor: _transfer_entry(
-        REGRESSOR_WIDTHS, dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32)
+        REGRESSOR_WIDTHS, dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0)
     ),
     MMDQuerySelector: Entry(
         params=[dict(batch_size=1)],

@@ -8,9 +8,11 @@ how its layers are named: the user guide, "Network-to-network transfer".
 
 from ._features import NetFeatures
 from ._finetune import FineTuningClassifier, FineTuningRegressor
+from ._lwf import LwFClassifier
 
 __all__ = [
     "NetFeatures",
     "FineTuningClassifier",
     "FineTuningRegressor",
+    "LwFClassifier",
 ]

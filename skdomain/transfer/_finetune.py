@@ -331,11 +331,7 @@ class _FineTuningNet(NeuralNet):
         self : object
             The fitted net.
         """
-        if "sample_domain" in fit_params:
-            raise TypeError(
-                f"{type(self).__name__} takes no sample_domain: it fits on the target task's rows "
-                "with fit(X, y); the source task lives in the pretrained network."
-            )
+        self._check_fit_params(fit_params)
         self._check_own_params()
         reset = not self.warm_start or not self.initialized_
         X, y = validate_data(self, X, y, dtype=np.float32, reset=reset, multi_output=self._multi_output)
@@ -346,8 +342,22 @@ class _FineTuningNet(NeuralNet):
         with self._fitting():
             if reset:
                 self.initialize()
+            X, y = self._fit_arrays(X, y)
             NeuralNet.partial_fit(self, X, y, **fit_params)
         return self
+
+    def _check_fit_params(self, fit_params):
+        if "sample_domain" in fit_params:
+            raise TypeError(
+                f"{type(self).__name__} takes no sample_domain: it fits on the target task's rows "
+                "with fit(X, y); the source task lives in the pretrained network."
+            )
+        if "sample_weight" in fit_params:
+            raise TypeError(f"{type(self).__name__} does not support sample_weight.")
+
+    def _fit_arrays(self, X, y):
+        """What skorch trains on (a subclass may add per-row data, e.g. recorded responses)."""
+        return X, y
 
     def partial_fit(self, X, y, classes=None, **fit_params):
         """Train for ``max_epochs`` more epochs (initialising from the pretrained network on the first call).
@@ -370,9 +380,11 @@ class _FineTuningNet(NeuralNet):
         """
         if not self.initialized_:
             return self.fit(X, y, **fit_params)
+        self._check_fit_params(fit_params)
         X, y = validate_data(self, X, y, dtype=np.float32, reset=False, multi_output=self._multi_output)
         y = self._encode_y(y, reset=False)
         with self._fitting():
+            X, y = self._fit_arrays(X, y)
             NeuralNet.partial_fit(self, X, y, **fit_params)
         return self
 
