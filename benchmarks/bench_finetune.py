@@ -4,8 +4,9 @@ What is measured
 ----------------
 For each seed, ``load_mnist_tasks(random_state=seed)`` splits the 5,000-image MNIST
 sample into a source task (digits 0-4, 400 training rows per digit) and a target task
-(digits 5-9), 100 held-out test rows per digit. An MLP 784-256-128-5 (ReLU) is pretrained on the source task (skorch ``NeuralNetClassifier``,
-Adam, lr 1e-3, 15 epochs, batch 64), then passed as
+(digits 5-9), 100 held-out test rows per digit. An MLP 784-256-128-5 (ReLU) is
+pretrained on the source task (skorch ``NeuralNetClassifier``, Adam, lr 1e-3, 15 epochs,
+batch 64), then passed as
 ``FrozenEstimator(net)`` to the methods below, each trained on N labeled target rows
 per digit (N in 5, 10, 20, 50, 100, 200; the training sets are nested) and scored on the
 500 target test rows:
@@ -36,7 +37,6 @@ import warnings
 
 import numpy as np
 import torch
-from _common import print_table, save_json
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -44,6 +44,8 @@ from skorch import NeuralNetClassifier
 
 from skdomain.datasets import load_mnist_tasks
 from skdomain.transfer import FineTuningClassifier, NetFeatures
+
+from _common import print_table, save_json
 
 
 def mlp(n_out=5):

@@ -12,8 +12,8 @@ only the new head learns), all layers trained, or each layer at its own rate
 (``lr_decay``: the layer :math:`k` steps below the head at
 :math:`\eta\gamma^k`). A network of the same shape trained from scratch is the
 reference that transfer must beat. The curve is the target test accuracy
-against the number of labeled rows per digit (:func:`~skdomain.datasets.load_mnist_tasks`:
-raw 784-pixel MNIST, offline).
+against the number of labeled rows per digit
+(:func:`~skdomain.datasets.load_mnist_tasks`: raw 784-pixel MNIST, offline).
 """
 
 # %%
@@ -42,18 +42,36 @@ epochs = 15 if QUICK else 40
 
 
 def mlp():
+    """Build the MLP 784-128-64-5 (the source and scratch networks)."""
     return torch.nn.Sequential(
-        torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 64), torch.nn.ReLU(), torch.nn.Linear(64, 5)
+        torch.nn.Linear(784, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 64),
+        torch.nn.ReLU(),
+        torch.nn.Linear(64, 5),
     )
 
 
-data = load_mnist_tasks(n_source_per_class=n_source, n_test_per_class=100, random_state=0)
+data = load_mnist_tasks(
+    n_source_per_class=n_source, n_test_per_class=100, random_state=0
+)
 torch.manual_seed(0)
 source_net = NeuralNetClassifier(
-    mlp(), criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, max_epochs=10, train_split=None, verbose=0
+    mlp(),
+    criterion=torch.nn.CrossEntropyLoss,
+    optimizer=torch.optim.Adam,
+    max_epochs=10,
+    train_split=None,
+    verbose=0,
 )
 source_net.fit(data.X_source.astype(np.float32), data.y_source)
-print("source test accuracy:", (source_net.predict(data.X_source_test.astype(np.float32)) == data.y_source_test).mean())
+print(
+    "source test accuracy:",
+    (
+        source_net.predict(data.X_source_test.astype(np.float32))
+        == data.y_source_test
+    ).mean(),
+)
 pretrained = FrozenEstimator(source_net)
 
 # %%
@@ -63,15 +81,26 @@ torch.manual_seed(1)
 fresh = mlp()
 ft = dict(max_epochs=epochs, batch_size=32, random_state=0)
 methods = {
-    "features + LR": lambda: make_pipeline(NetFeatures(pretrained), LogisticRegression(max_iter=1000)),
-    "frozen (new head only)": lambda: FineTuningClassifier(pretrained, freeze="all", **ft),
+    "features + LR": lambda: make_pipeline(
+        NetFeatures(pretrained), LogisticRegression(max_iter=1000)
+    ),
+    "frozen (new head only)": lambda: FineTuningClassifier(
+        pretrained, freeze="all", **ft
+    ),
     "fine-tune all layers": lambda: FineTuningClassifier(pretrained, **ft),
-    "layer-wise rates (0.1^k)": lambda: FineTuningClassifier(pretrained, lr_decay=0.1, **ft),
+    "layer-wise rates (0.1^k)": lambda: FineTuningClassifier(
+        pretrained, lr_decay=0.1, **ft
+    ),
     "scratch (no transfer)": lambda: FineTuningClassifier(fresh, **ft),
 }
 scores = {name: [] for name in methods}
 for n in sizes:
-    task = load_mnist_tasks(n_source_per_class=1, n_target_per_class=n, n_test_per_class=100, random_state=0)
+    task = load_mnist_tasks(
+        n_source_per_class=1,
+        n_target_per_class=n,
+        n_test_per_class=100,
+        random_state=0,
+    )
     for name, make in methods.items():
         est = make().fit(task.X_target, task.y_target)
         scores[name].append(est.score(task.X_target_test, task.y_target_test))

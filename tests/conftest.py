@@ -231,7 +231,7 @@ TRANSFORMER_WIDTHS = {**_WIDTHS, "check_fit2d_1sample": 10}
 
 
 def pretrained_net(n_features=NET_WIDTH, n_outputs=3, seed=0):
-    """A small torch MLP standing for a pretrained network (seeded; the global torch state is kept)."""
+    """Build a small torch MLP standing for a pretrained network (seeded; global torch state kept)."""
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         return torch.nn.Sequential(
@@ -351,14 +351,23 @@ ESTIMATORS = {
     ),
     NetFeatures: _transfer_entry(TRANSFORMER_WIDTHS, dict(pretrained=pretrained_net()), skorch=False),
     FineTuningClassifier: _transfer_entry(
-        CLASSIFIER_WIDTHS, dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0)
+        CLASSIFIER_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
     ),
     LwFClassifier: _transfer_entry(
         CLASSIFIER_WIDTHS,
-        dict(pretrained=pretrained_net(), max_epochs=30, warmup_epochs=5, lr=1e-2, batch_size=32, random_state=0),
+        dict(
+            pretrained=pretrained_net(),
+            max_epochs=30,
+            warmup_epochs=5,
+            lr=1e-2,
+            batch_size=32,
+            random_state=0,
+        ),
     ),
     FineTuningRegressor: _transfer_entry(
-        REGRESSOR_WIDTHS, dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0)
+        REGRESSOR_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
     ),
     MMDQuerySelector: Entry(
         params=[dict(batch_size=1)],
@@ -452,7 +461,7 @@ def entry(estimator):
 
 @pytest.fixture(scope="session")
 def make_pretrained():
-    """``make_pretrained(n_features=3, n_outputs=3, seed=0)``: the table's stand-in for a pretrained network."""
+    """``make_pretrained(n_features=3, n_outputs=3, seed=0)``: a stand-in for a pretrained network."""
     return pretrained_net
 
 

@@ -112,7 +112,9 @@ def load_mnist_tasks(
     target = _check_labels(labels_target, "labels_target")
     shared = sorted(set(source) & set(target))
     if shared:
-        raise ValueError(f"labels_source and labels_target share digits {shared}: the tasks' labels are disjoint.")
+        raise ValueError(
+            f"labels_source and labels_target share digits {shared}: the tasks' labels are disjoint."
+        )
     pixels, y = _mnist_raw(_mnist_file())
     rng = check_random_state(random_state)
     order = {c: rng.permutation(np.flatnonzero(y == c)) for c in range(10)}  # every digit, whatever the sets

@@ -112,23 +112,29 @@ class NetFeatures(TransformerMixin, BaseEstimator):
             return [f"{found[-1][0]}:input"]
         names = [self.layers] if isinstance(self.layers, str) else list(self.layers)
         if not names or not all(isinstance(n, str) for n in names):
-            raise ValueError(f"NetFeatures: layers must be a layer name or a list of them; got {self.layers!r}.")
+            raise ValueError(
+                f"NetFeatures: layers must be a layer name or a list of them; got {self.layers!r}."
+            )
         for name in names:
             get_layer(module, name, "NetFeatures")
         return names
 
     def _run(self, module, X, names, device):
-        """The concatenated flattened outputs (or inputs, ``name:input``) of the named layers."""
+        """Return the concatenated flattened outputs (or inputs, ``name:input``) of the named layers."""
         taken = {}
         handles = []
         for name in names:
             layer_name, _, where = name.partition(":")
             layer = get_layer(module, layer_name, "NetFeatures")
             if where == "input":
-                handles.append(layer.register_forward_pre_hook(lambda m, a, n=name: taken.__setitem__(n, a[0])))
+                handles.append(
+                    layer.register_forward_pre_hook(lambda m, a, n=name: taken.__setitem__(n, a[0]))
+                )
             else:
                 handles.append(
-                    layer.register_forward_hook(lambda m, a, out, n=name: taken.__setitem__(n, first_output(out)))
+                    layer.register_forward_hook(
+                        lambda m, a, out, n=name: taken.__setitem__(n, first_output(out))
+                    )
                 )
         blocks = []
         try:
@@ -138,7 +144,9 @@ class NetFeatures(TransformerMixin, BaseEstimator):
                     taken.clear()
                     module(xb)
                     blocks.append(
-                        torch.cat([taken[n].reshape(xb.shape[0], -1).float() for n in names], dim=1).cpu().numpy()
+                        torch.cat([taken[n].reshape(xb.shape[0], -1).float() for n in names], dim=1)
+                        .cpu()
+                        .numpy()
                     )
         finally:
             for h in handles:
@@ -178,7 +186,7 @@ class NetFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """The outputs of the chosen layers, flattened and concatenated.
+        """Return the outputs of the chosen layers, flattened and concatenated.
 
         Parameters
         ----------
@@ -211,7 +219,8 @@ class NetFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "module_")
         return np.asarray(
-            [f"{name}_{j}" for name, w in zip(self.layers_, self.layer_widths_) for j in range(w)], dtype=object
+            [f"{name}_{j}" for name, w in zip(self.layers_, self.layer_widths_) for j in range(w)],
+            dtype=object,
         )
 
     def __sklearn_tags__(self):

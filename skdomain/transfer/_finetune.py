@@ -102,7 +102,7 @@ class _FineTuningNet(NeuralNet):
         validate_parameter_constraints(names, params, caller_name=type(self).__name__)
 
     def get_default_callbacks(self):
-        """skorch's default callbacks, and ``EarlyStopping`` on ``valid_loss`` when ``early_stopping``.
+        """Skorch's default callbacks, and ``EarlyStopping`` on ``valid_loss`` when ``early_stopping``.
 
         Returns
         -------
@@ -112,7 +112,10 @@ class _FineTuningNet(NeuralNet):
         callbacks = list(super().get_default_callbacks())
         if self.early_stopping:
             callbacks.append(
-                ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
             )
         return callbacks
 
@@ -240,7 +243,7 @@ class _FineTuningNet(NeuralNet):
         return self
 
     def get_all_learnable_params(self):
-        """The parameters that require a gradient (the frozen layers' are left out of the optimizer).
+        """Yield the parameters that require a gradient (the frozen layers' stay out of the optimizer).
 
         Yields
         ------
@@ -252,11 +255,11 @@ class _FineTuningNet(NeuralNet):
                 yield name, p
 
     def get_params_for_optimizer(self, prefix, named_parameters):
-        """skorch's optimizer arguments; with ``lr_decay``, one group per trainable layer.
+        r"""Return skorch's optimizer arguments; with ``lr_decay``, one group per trainable layer.
 
         The parameters that ``optimizer__param_groups`` leaves to the default group are
         split by layer: layer :math:`k` counted from the head (:math:`k = 0`) gets the
-        learning rate :math:`\\eta\\, \\gamma^k` (``lr * lr_decay ** k``).
+        learning rate :math:`\eta\, \gamma^k` (``lr * lr_decay ** k``).
 
         Parameters
         ----------
@@ -293,7 +296,7 @@ class _FineTuningNet(NeuralNet):
                 m.eval()
 
     def infer(self, x, **fit_params):
-        """The network's output for a batch (the first output of a module that returns a tuple).
+        """Return the network's output for a batch (the first output of a module that returns a tuple).
 
         Parameters
         ----------
@@ -356,7 +359,7 @@ class _FineTuningNet(NeuralNet):
             raise TypeError(f"{type(self).__name__} does not support sample_weight.")
 
     def _fit_arrays(self, X, y):
-        """What skorch trains on (a subclass may add per-row data, e.g. recorded responses)."""
+        """Return what skorch trains on (a subclass may add per-row data, e.g. recorded responses)."""
         return X, y
 
     def partial_fit(self, X, y, classes=None, **fit_params):
@@ -580,7 +583,7 @@ class FineTuningClassifier(ClassifierMixin, _FineTuningNet):
         return self._forward_numpy(X)
 
     def predict(self, X):
-        """The most probable class of each row.
+        """Predict the most probable class of each row.
 
         Parameters
         ----------
@@ -670,7 +673,7 @@ class FineTuningRegressor(RegressorMixin, _FineTuningNet):
         return lambda z: z
 
     def predict(self, X):
-        """The fine-tuned network's predictions.
+        """Predict with the fine-tuned network.
 
         Parameters
         ----------

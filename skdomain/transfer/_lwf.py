@@ -155,7 +155,7 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
     _encode_y = FineTuningClassifier._encode_y
 
     def get_default_callbacks(self):
-        """The fine-tuning nets' callbacks, and the epoch means of ``train_loss_new`` / ``train_loss_old``.
+        """Return the fine-tuning callbacks and the epoch means of ``train_loss_new`` / ``train_loss_old``.
 
         Returns
         -------
@@ -190,7 +190,9 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
         head = self.head if self.head is not None else found[-1][0]
         old = get_layer(net, head, owner)
         if not isinstance(old, nn.Linear):
-            raise ValueError(f"{owner}: the old head {head!r} must be a torch.nn.Linear; it is a {type(old).__name__}.")
+            raise ValueError(
+                f"{owner}: the old head {head!r} must be a torch.nn.Linear; it is a {type(old).__name__}."
+            )
         n_old = old.out_features
         if self.old_classes is not None:
             old_classes = np.asarray(self.old_classes)
@@ -198,7 +200,9 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
             old_classes = getattr(_unwrap(self.pretrained), "classes_", None)
             old_classes = np.arange(n_old) if old_classes is None else np.asarray(old_classes)
         if old_classes.shape != (n_old,):
-            raise ValueError(f"{owner}: old_classes has {old_classes.size} labels; the old head has {n_old} outputs.")
+            raise ValueError(
+                f"{owner}: old_classes has {old_classes.size} labels; the old head has {n_old} outputs."
+            )
         self.module_ = _TwoHeads(net, head, self._n_outputs()).to(self.device)
         self.head_ = head
         self.layers_ = [n for n, _ in found if n != head]
@@ -253,7 +257,7 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
         yield from self.module_.named_parameters()
 
     def infer(self, x, **fit_params):
-        """``(new logits, old logits)`` for a batch (a tensor, or the fit's dict).
+        """Return ``(new logits, old logits)`` for a batch (a tensor, or the fit's dict).
 
         Parameters
         ----------
@@ -313,7 +317,9 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
             outs_new, outs_old = [], []
             with torch.no_grad():
                 for start in range(0, X.shape[0], self.batch_size):
-                    new, old = self.module_(torch.as_tensor(X[start : start + self.batch_size], device=self.device))
+                    new, old = self.module_(
+                        torch.as_tensor(X[start : start + self.batch_size], device=self.device)
+                    )
                     outs_new.append(torch.softmax(new, dim=1).cpu())
                     outs_old.append(torch.softmax(old, dim=1).cpu())
         return torch.cat(outs_new).double().numpy(), torch.cat(outs_old).double().numpy()

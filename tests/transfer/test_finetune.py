@@ -1,4 +1,4 @@
-"""FineTuningClassifier / FineTuningRegressor: new head, freezing (parameters and buffers), layer-wise rates."""
+"""FineTuningClassifier / Regressor: new head, freezing (parameters and buffers), layer-wise rates."""
 
 import copy
 import pickle
@@ -59,7 +59,15 @@ def test_frozen_parameters_and_buffers_are_bit_identical():
     X, y = _data()
     clf = FineTuningClassifier(net, freeze=1, **_FAST).fit(X, y)
     before, after = _state(net), _state(clf.module_)
-    frozen = ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    frozen = [
+        "0.weight",
+        "0.bias",
+        "1.weight",
+        "1.bias",
+        "1.running_mean",
+        "1.running_var",
+        "1.num_batches_tracked",
+    ]
     for k in frozen:
         assert torch.equal(before[k], after[k]), k
     assert not torch.equal(before["4.weight"], after["4.weight"])
@@ -84,7 +92,12 @@ def test_frozen_bottom_runs_in_eval_mode_and_the_rest_trains():
     with torch.random.fork_rng():
         torch.manual_seed(0)
         net = torch.nn.Sequential(
-            torch.nn.Linear(6, 8), _Probe(), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
+            torch.nn.Linear(6, 8),
+            _Probe(),
+            torch.nn.ReLU(),
+            torch.nn.Linear(8, 8),
+            torch.nn.ReLU(),
+            torch.nn.Linear(8, 2),
         )
     X, y = _data()
     y = y % 2

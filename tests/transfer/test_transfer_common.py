@@ -53,7 +53,7 @@ def test_width_checks_pass_at_their_width(estimator, entry, make_pretrained):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
                     check(est_)
-            except Exception as exc:  # noqa: BLE001 - collected and reported below
+            except Exception as exc:
                 failed.append((_name(check), width, repr(exc)[:300]))
     assert not failed, failed
 
@@ -158,7 +158,8 @@ HOSTILE = [
     (
         "predict-dataframe-reordered-columns",
         lambda e, X, y: _output(
-            _fit(e, pd.DataFrame(X, columns=list("abc")), y), pd.DataFrame(X, columns=list("abc"))[list("cab")]
+            _fit(e, pd.DataFrame(X, columns=list("abc")), y),
+            pd.DataFrame(X, columns=list("abc"))[list("cab")],
         ),
         ValueError,
         "feature names",
