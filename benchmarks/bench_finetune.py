@@ -11,6 +11,9 @@ batch 64), then passed as
 per digit (N in 5, 10, 20, 50, 100, 200; the training sets are nested) and scored on the
 500 target test rows:
 
+* ``pixels+LR``: ``LogisticRegression(max_iter=1000)`` on the raw pixels (no transfer);
+* ``layer1+LR``: the same on ``NetFeatures(net, layers="1")``, the 256 outputs of the
+  first ReLU (a lower layer);
 * ``features+LR``: ``make_pipeline(NetFeatures(net), LogisticRegression(max_iter=1000))``
   (the 128 penultimate features, off the shelf);
 * ``frozen``: ``FineTuningClassifier(net, freeze="all")``: the new head alone;
@@ -29,6 +32,7 @@ Run
     python benchmarks/bench_finetune.py             # 3 seeds
     python benchmarks/bench_finetune.py --quick     # 1 seed, N in 5, 50
     python benchmarks/bench_finetune.py --save      # also benchmarks/results/bench_finetune[_quick].json
+    python benchmarks/bench_finetune.py --methods pixels+LR layer1+LR --save   # a subset
 """
 
 import argparse
@@ -81,6 +85,8 @@ def methods(net, seed):
     fresh = mlp()
     pre = FrozenEstimator(net)
     return {
+        "pixels+LR": LogisticRegression(max_iter=1000),
+        "layer1+LR": make_pipeline(NetFeatures(pre, layers="1"), LogisticRegression(max_iter=1000)),
         "features+LR": make_pipeline(NetFeatures(pre), LogisticRegression(max_iter=1000)),
         "frozen": FineTuningClassifier(pre, freeze="all", **ft),
         "fine-tune": FineTuningClassifier(pre, freeze=0, **ft),
@@ -93,6 +99,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--save", action="store_true")
+    parser.add_argument("--methods", nargs="+", default=None, help="run these methods only")
     args = parser.parse_args()
     torch.set_num_threads(1)
     seeds = [0] if args.quick else [0, 1, 2]
@@ -106,13 +113,15 @@ def main():
         for n in sizes:
             sub = load_mnist_tasks(n_target_per_class=n, random_state=seed)
             for name, est in methods(net, seed).items():
+                if args.methods and name not in args.methods:
+                    continue
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     est.fit(sub.X_target, sub.y_target)
                 acc = float(est.score(sub.X_target_test, sub.y_target_test))
                 records.append(dict(seed=seed, n=n, method=name, accuracy=acc, source_accuracy=src_acc))
             print(f"  n={n} done ({time.perf_counter() - t0:.0f} s)", flush=True)
-    names = list(methods(net, 0))
+    names = [m for m in methods(net, 0) if not args.methods or m in args.methods]
     rows = []
     for n in sizes:
         row = {"n": n}
@@ -125,7 +134,8 @@ def main():
     print_table(rows, [("N/class", "n", "{}")] + [(name, name, "{}") for name in names])
     print(f"total {time.perf_counter() - t0:.0f} s")
     if args.save:
-        print("saved", save_json("bench_finetune", {"records": records}, quick=args.quick))
+        name = "bench_finetune" + ("_" + "_".join(args.methods).replace("+", "") if args.methods else "")
+        print("saved", save_json(name, {"records": records}, quick=args.quick))
 
 
 if __name__ == "__main__":

@@ -195,7 +195,7 @@ class NetFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_features_out_), dtype float64
+        Z : ndarray of shape (n_samples, n_features_out), dtype float64
             The features, rows in input order.
         """
         check_is_fitted(self, "module_")
@@ -214,7 +214,7 @@ class NetFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        names : ndarray of str of shape (n_features_out_,)
+        names : ndarray of str of shape (n_features_out,)
             The names, in column order.
         """
         check_is_fitted(self, "module_")

@@ -439,7 +439,7 @@ max_epochs : int, default=20
 batch_size : int, default=64
     Rows per batch.
 train_split : callable or None, default=None
-    skorch's validation split; ``None`` trains on every row (with
+    The validation split (skorch's ``train_split``); ``None`` trains on every row (with
     ``early_stopping``: a ``ValidSplit(validation_fraction)``).
 early_stopping : bool, default=False
     Stop when the validation loss has not improved for ``patience`` epochs and
@@ -456,7 +456,7 @@ random_state : int, RandomState instance or None, default=None
 device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
     Compute device; ``"auto"`` takes CUDA when available.
 verbose : int, default=0
-    skorch's epoch log.
+    Verbosity of skorch's epoch log.
 **kwargs : dict
     Further skorch parameters: ``optimizer__*``, ``criterion__*``, ``callbacks``
     (e.g. skorch's ``Freezer`` / ``Unfreezer``), ``warm_start``, ``iterator_*``."""

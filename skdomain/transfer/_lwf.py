@@ -238,7 +238,7 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
         dataset_train, dataset_valid : Dataset or None
             The epoch's data.
         **kwargs : dict
-            skorch's further arguments.
+            Further arguments of skorch's notification.
         """
         super().on_epoch_begin(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
         warm = len(self.history) <= self.warmup_epochs
