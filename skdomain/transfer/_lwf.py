@@ -91,7 +91,7 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
         ``lr``, ``max_epochs``, ``batch_size``, ``optimizer``, ``early_stopping``,
         ``validation_fraction``, ``patience``, ``random_state``, ``device`` and skorch's
         parameters, as in :class:`FineTuningClassifier` (``freeze`` and ``lr_decay`` are
-        not used).
+        refused: the warm-up, then every layer).
 
     Attributes
     ----------
@@ -183,6 +183,11 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
             The net, with ``module_``, ``head_`` and ``old_classes_``.
         """
         owner = type(self).__name__
+        if not (isinstance(self.freeze, Integral) and self.freeze == 0) or self.lr_decay is not None:
+            raise ValueError(
+                f"{owner} does not use freeze or lr_decay: the warm-up trains the new head alone, "
+                "then every layer learns (lambda_old keeps the old task)."
+            )
         net = pretrained_module(self.pretrained, owner)
         found = layers(net)
         if not found:

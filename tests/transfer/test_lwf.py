@@ -100,3 +100,5 @@ def test_old_classes_and_errors():
         LwFClassifier(net, old_classes=[0, 1], max_epochs=1).fit(X_new, y_new)
     with pytest.raises(ValueError, match="must be a torch.nn.Linear"):
         LwFClassifier(net, head="1", max_epochs=1).fit(X_new, y_new)
+    with pytest.raises(ValueError, match="does not use freeze or lr_decay"):
+        LwFClassifier(net, freeze=1, max_epochs=1).fit(X_new, y_new)
