@@ -184,7 +184,10 @@ _SKLEARN_ROLE = re.compile(r":(?:ref|term|doc):`([^`]+)`")
 
 def _plain_sklearn_refs(app, what, name, obj, options, lines):
     module = getattr(obj, "__module__", None) or ""
-    if not (module == "sklearn" or module.startswith("sklearn.")):
+    # set_*_request methods are written by scikit-learn's routing machinery, also where a
+    # class of another library (skorch's NeuralNet) holds them
+    generated = re.search(r"\.set_\w+_request$", name) is not None
+    if not (module == "sklearn" or module.startswith("sklearn.") or generated):
         return
     for i, line in enumerate(lines):
         line = _SKLEARN_ROLE_WITH_TEXT.sub(r"\1", line)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import cross_val_score
@@ -68,6 +69,7 @@ from skdomain.deep import (
     PADAClassifier,
 )
 from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
+from skdomain.transfer import FineTuningClassifier, FineTuningRegressor, LwFClassifier, NetFeatures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -149,6 +151,16 @@ class Entry:
     adapts : bool
         The estimator adapts to a target domain, so it warns (``DomainWarning``) when a
         fit has no target rows (``LabeledOnly``, a helper for pipelines: no).
+    domain_contract : bool
+        It fits with the domain contract (``sample_domain``, masked labels). Network-to-network
+        transfer (:mod:`skdomain.transfer`: no) fits ``fit(X, y)`` on target rows with a
+        pretrained network of fixed input width; its suite module holds its contract and
+        hostile-input cases, and the domain suites (contract, hostile inputs) skip it.
+    check_widths : dict
+        ``{check_name: n_features}``: scikit-learn checks whose data have another width than
+        the pretrained network of the row's instances (network transfer): expected failures
+        there (:data:`WIDTH_REASON`), run again in the row's suite module with a network of
+        that width.
     suite : str
         The module that runs its suites: :data:`COMMON_SUITE`, or its own (``reason``).
     reason : str
@@ -162,8 +174,88 @@ class Entry:
     learns_from_target_labels: bool = False
     requires_target_labels: bool = False
     adapts: bool = True
+    domain_contract: bool = True
+    check_widths: dict = field(default_factory=dict)
     suite: str = COMMON_SUITE
     reason: str = ""
+
+
+# -- network-to-network transfer (skdomain.transfer) ---------------------------------------------
+
+#: The input width of the table's pretrained networks.
+NET_WIDTH = 3
+WIDTH_REASON = (
+    "a pretrained network has a fixed input width (3 here) and this check's data have another "
+    '(CONTRIBUTING.md, "Network-to-network transfer"); tests/transfer/test_transfer_common.py runs '
+    "it again with a network of the check's width"
+)
+HASH_REASON = (
+    "joblib.hash of a torch module differs from that of its deep copy (its pickle carries object "
+    "identities), so the check reads any torch-module parameter as mutated; that fit leaves the "
+    "pretrained network bit-identical is tested in tests/transfer/test_transfer_common.py"
+)
+TRANSFER_SUITE = "tests/transfer/test_transfer_common.py"
+TRANSFER_SUITE_REASON = (
+    "network-to-network transfer, not domain adaptation: fit(X, y) on target rows (no sample_domain, "
+    "every label a class) with a pretrained network of fixed input width; that module runs "
+    "scikit-learn's checks and the transfer contract (pretrained network untouched, clone / pickle, "
+    "row order, hostile inputs)"
+)
+_WIDTHS = {  # measured: the width at which each check passes (the others fail on the width)
+    "check_estimators_dtypes": 5,
+    "check_dtype_object": 10,
+    "check_estimators_fit_returns_self": 2,
+    "check_fit2d_1feature": 1,
+    "check_fit_check_is_fitted": 2,
+    "check_fit_idempotent": 2,
+    "check_n_features_in": 2,
+    "check_n_features_in_after_fitting": 4,
+    "check_positive_only_tag_during_fit": 4,
+    "check_readonly_memmap_input": 2,
+}
+CLASSIFIER_WIDTHS = {
+    **_WIDTHS,
+    "check_classifier_data_not_an_array": 2,
+    "check_classifiers_classes": 2,
+    "check_classifiers_train": 2,
+    "check_estimators_partial_fit_n_features": 2,
+}
+REGRESSOR_WIDTHS = {
+    **_WIDTHS,
+    "check_fit2d_1sample": 10,
+    "check_estimators_partial_fit_n_features": 2,
+    "check_regressor_data_not_an_array": 10,
+    "check_regressor_multioutput": 10,
+    "check_regressors_int": 10,
+    "check_regressors_no_decision_function": 4,
+    "check_regressors_train": 10,
+}
+TRANSFORMER_WIDTHS = {**_WIDTHS, "check_fit2d_1sample": 10}
+
+
+def pretrained_net(n_features=NET_WIDTH, n_outputs=3, seed=0):
+    """Build a small torch MLP standing for a pretrained network (seeded; global torch state kept)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return torch.nn.Sequential(
+            torch.nn.Linear(n_features, 16), torch.nn.ReLU(), torch.nn.Linear(16, n_outputs)
+        )
+
+
+def _transfer_entry(widths, params, skorch=True):
+    xfail = {**dict.fromkeys(widths, WIDTH_REASON), "check_estimators_overwrite_params": HASH_REASON}
+    if skorch:
+        xfail["check_no_attributes_set_in_init"] = SKORCH_INIT_REASON
+    return Entry(
+        params=[params],
+        xfail=xfail,
+        check_widths=dict(widths),
+        fit_is_order_invariant=not skorch,
+        adapts=False,
+        domain_contract=False,
+        suite=TRANSFER_SUITE,
+        reason=TRANSFER_SUITE_REASON,
+    )
 
 
 # small, fast nets (few epochs, small MLP) that still pass scikit-learn's accuracy / R^2 checks
@@ -288,6 +380,26 @@ ESTIMATORS = {
         learns_from_target_labels=True,
         requires_target_labels=True,
     ),
+    NetFeatures: _transfer_entry(TRANSFORMER_WIDTHS, dict(pretrained=pretrained_net()), skorch=False),
+    FineTuningClassifier: _transfer_entry(
+        CLASSIFIER_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
+    ),
+    LwFClassifier: _transfer_entry(
+        CLASSIFIER_WIDTHS,
+        dict(
+            pretrained=pretrained_net(),
+            max_epochs=30,
+            warmup_epochs=5,
+            lr=1e-2,
+            batch_size=32,
+            random_state=0,
+        ),
+    ),
+    FineTuningRegressor: _transfer_entry(
+        REGRESSOR_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
+    ),
     MMDQuerySelector: Entry(
         params=[dict(batch_size=1)],
         xfail=dict.fromkeys(FITTING_CHECKS, NO_POOL),
@@ -376,6 +488,12 @@ def estimator(request):
 def entry(estimator):
     """Return the estimator's row of the table (its behaviour flags)."""
     return ESTIMATORS[type(estimator)]
+
+
+@pytest.fixture(scope="session")
+def make_pretrained():
+    """``make_pretrained(n_features=3, n_outputs=3, seed=0)``: a stand-in for a pretrained network."""
+    return pretrained_net
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,7 @@ from skdomain.datasets import (
     load_auto_mpg,
     load_cps_nsw,
     load_mnist_digits,
+    load_mnist_tasks,
     load_wages_1978_1985,
     make_domain_shift,
     make_shared_dictionary_tasks,
@@ -88,6 +89,8 @@ def _instances():
     """Every instance of the estimator table, nets made fast, with a test id."""
     out = []
     for cls, entry in ESTIMATORS.items():
+        if not entry.domain_contract:  # network transfer: its own hostile cases (entry.suite)
+            continue
         for i, params in enumerate(entry.params):
             est = cls(**copy.deepcopy(params))
             if isinstance(est, DomainNet):
@@ -796,6 +799,20 @@ FUNCTION_CASES = [
         ValueError,
         "exceeds the 5000 rows",
         ("load_mnist_digits",),
+    ),
+    FnCase(
+        "mnist-tasks-shared-digits",
+        lambda: load_mnist_tasks(labels_source=(0, 1), labels_target=(1, 2)),
+        ValueError,
+        r"share digits \[1\]",
+        ("load_mnist_tasks",),
+    ),
+    FnCase(
+        "mnist-tasks-too-many-rows",
+        lambda: load_mnist_tasks(n_target_per_class=450),
+        ValueError,
+        "asks for 550 images of digit 5",
+        ("load_mnist_tasks",),
     ),
     FnCase(
         "auto-mpg-unknown-target",

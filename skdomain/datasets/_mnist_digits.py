@@ -154,12 +154,21 @@ def _mnist_file():
 
 
 @lru_cache(maxsize=2)
-def _mnist_converted(path):
-    """MNIST's counts (read-only) and labels, converted once per process and file."""
+def _mnist_raw(path):
+    """MNIST's 784 grey levels (uint8) and labels (read-only), read once per process and file."""
     with gzip.open(path, "rb") as fh:
         raw = np.loadtxt(fh, delimiter=",", dtype=np.uint8)
-    X = to_uci_digits(raw[:, :-1].reshape(-1, 28, 28))
-    y = raw[:, -1].astype(np.int64)
+    pixels, y = raw[:, :-1], raw[:, -1].astype(np.int64)
+    pixels.flags.writeable = y.flags.writeable = False
+    return pixels, y
+
+
+@lru_cache(maxsize=2)
+def _mnist_converted(path):
+    """MNIST's counts (read-only) and labels, converted once per process and file."""
+    pixels, y = _mnist_raw(path)
+    X = to_uci_digits(pixels.reshape(-1, 28, 28))
+    y = y.copy()
     X.flags.writeable = y.flags.writeable = False
     return X, y
 
