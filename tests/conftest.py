@@ -65,6 +65,7 @@ from skdomain.deep import (
     PADAClassifier,
 )
 from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
+from skdomain.transfer import AttentionTransferClassifier, DigitConvNet, JacobianMatchingClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -230,6 +231,28 @@ ESTIMATORS = {
     ),
     DistillationClassifier: Entry(
         params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
+    ),
+    # network-to-network transfer: the teacher, unfitted, is fitted on the labeled rows first; a
+    # fit without target rows is the usual case there (no DomainWarning: adapts=False)
+    AttentionTransferClassifier: Entry(
+        params=[
+            dict(
+                teacher=DANNClassifier(DigitConvNet, mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0),
+                module__channels=(4, 8),
+                module__hidden_units=(32,),
+                alpha=0.5,
+                **{k: v for k, v in _DEEP.items() if k != "module__hidden_units"},
+            )
+        ],
+        xfail={**_NET, **_CLASSIFIER},
+        adapts=False,
+        **_SGD,
+    ),
+    JacobianMatchingClassifier: Entry(
+        params=[dict(teacher=DANNClassifier(mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0), **_DEEP)],
+        xfail={**_NET, **_CLASSIFIER},
+        adapts=False,
+        **_SGD,
     ),
     SafeTransfer: Entry(
         params=[
