@@ -18,6 +18,7 @@ from .feature import CORAL, SSTCA, TCA, SubspaceAlignment
 from .instance import KMM, TrAdaBoostClassifier, TrAdaBoostRegressor
 from .model_selection import SafeTransfer
 from .parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
+from .transfer import AttentionTransferClassifier, JacobianMatchingClassifier
 from .utils import DomainWarning, split_domains, stack_domains
 
 __version__ = "0.1.0"
@@ -45,6 +46,8 @@ __all__ = [
     "DictionaryTransferClassifier",
     "DictionaryTransferRegressor",
     "SafeTransfer",
+    "AttentionTransferClassifier",
+    "JacobianMatchingClassifier",
     "DomainWarning",
     "stack_domains",
     "split_domains",
