@@ -41,12 +41,13 @@ import time
 import warnings
 
 import numpy as np
-from _common import print_load_at_start, print_table, print_total, save_json
 from sklearn.frozen import FrozenEstimator
 
 from skdomain.datasets._mnist_digits import _mnist_file
 from skdomain.deep import DANNClassifier
 from skdomain.transfer import DigitConvNet, JacobianMatchingClassifier
+
+from _common import print_load_at_start, print_table, print_total, save_json
 
 METHODS = {
     "CE": dict(alpha=0.0, beta=0.0),
@@ -59,7 +60,7 @@ BATCH = 32
 
 
 def load_raw_mnist():
-    """The 5,000 raw MNIST rows (784 pixels in [0, 1], row-major 28 x 28) and their digits."""
+    """Return the 5,000 raw MNIST rows (784 pixels in [0, 1], row-major 28 x 28) and their digits."""
     with gzip.open(_mnist_file(), "rb") as fh:
         raw = np.loadtxt(fh, delimiter=",", dtype=np.uint8)
     return (raw[:, :-1] / 255.0).astype(np.float32), raw[:, -1].astype(np.int64)
@@ -141,7 +142,9 @@ def main():
         row["gain KD"] = row["CE + KD + Jac_mean"] - row["CE + KD_mean"]
         row["gain CE"] = row["CE + Jac_mean"] - row["CE_mean"]
         table.append(row)
-    print(f"\nheld-out accuracy (1000 images), mean +- std over {len(seeds)} seed(s); teacher {teacher_acc:.3f}")
+    print(
+        f"\nheld-out accuracy (1000 images), mean +- std over {len(seeds)} seed(s); teacher {teacher_acc:.3f}"
+    )
     columns = [("n / digit", "n", "{}")] + [(m, m, "{}") for m in METHODS]
     columns += [("Jac gain over KD", "gain KD", "{:+.3f}"), ("Jac gain over CE", "gain CE", "{:+.3f}")]
     print_table(table, columns)

@@ -10,7 +10,8 @@ student layers, on the distance between their spatial attention maps
 
 .. math::
 
-    \mathcal{L} = (1 - \alpha)\,\mathrm{CE} + \alpha\, T^2\, \mathrm{KL}(p_T \| q_T)
+    \mathcal{L} = (1 - \alpha)\,\mathrm{CE}
+    + \alpha\, T^2\, \mathrm{KL}(p_T \| q_T)
     + \frac{\beta}{2} \sum_j \mathbb{E}_x \left\| \frac{Q_S^j}{\|Q_S^j\|_2}
     - \frac{Q_T^j}{\|Q_T^j\|_2} \right\|_2 .
 
@@ -51,31 +52,51 @@ X_pool, y_pool = X[1000:1300], y[1000:1300]
 X_test, y_test = X[1300:], y[1300:]
 
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # a plain net: "no target rows" is expected
+    # a plain net on labeled rows: its "no target rows" warning is expected
+    warnings.simplefilter("ignore")
     teacher = DANNClassifier(
-        DigitConvNet, mu=0.0, module__channels=(32, 64), max_epochs=8 if QUICK else 15, lr=3e-3, random_state=0
+        DigitConvNet,
+        mu=0.0,
+        module__channels=(32, 64),
+        max_epochs=8 if QUICK else 15,
+        lr=3e-3,
+        random_state=0,
     ).fit(X_teach, y_teach)
 print(f"teacher: {teacher.score(X_test, y_test):.3f}")
 
 # 3 labels per digit; the other 270 pool images are unlabeled (-1)
 rng = np.random.RandomState(0)
-keep = np.concatenate([rng.choice(np.where(y_pool == c)[0], 3, replace=False) for c in range(10)])
+keep = np.concatenate(
+    [rng.choice(np.where(y_pool == c)[0], 3, replace=False) for c in range(10)]
+)
 y_small = np.full(len(y_pool), -1)
 y_small[keep] = y_pool[keep]
 
 # %%
 # Students
 # --------
-# The same student with labels only (``alpha=0, beta=0``), with attention transfer
-# (``beta=1``), and with attention transfer and distillation (``alpha=0.9``).
+# The same student with labels only (``alpha=0, beta=0``), with attention
+# transfer (``beta=1``), and with attention transfer and distillation
+# (``alpha=0.9``).
 
 kw = dict(
-    module__channels=(4, 8), module__hidden_units=(32,), max_epochs=EPOCHS, lr=3e-3, batch_size=32, random_state=0
+    module__channels=(4, 8),
+    module__hidden_units=(32,),
+    max_epochs=EPOCHS,
+    lr=3e-3,
+    batch_size=32,
+    random_state=0,
 )
 students = {
-    "labels only": AttentionTransferClassifier(FrozenEstimator(teacher), alpha=0.0, beta=0.0, **kw),
-    "AT": AttentionTransferClassifier(FrozenEstimator(teacher), alpha=0.0, beta=1.0, **kw),
-    "AT + KD": AttentionTransferClassifier(FrozenEstimator(teacher), alpha=0.9, beta=1.0, **kw),
+    "labels only": AttentionTransferClassifier(
+        FrozenEstimator(teacher), alpha=0.0, beta=0.0, **kw
+    ),
+    "AT": AttentionTransferClassifier(
+        FrozenEstimator(teacher), alpha=0.0, beta=1.0, **kw
+    ),
+    "AT + KD": AttentionTransferClassifier(
+        FrozenEstimator(teacher), alpha=0.9, beta=1.0, **kw
+    ),
 }
 for name, student in students.items():
     student.fit(X_pool, y_small)
@@ -89,7 +110,9 @@ for name, student in students.items():
 def block1_attention(module, X):
     """Normalised F(A) of ``block1`` (4 x 4 for 8 x 8 digits)."""
     seen = {}
-    handle = module.block1.register_forward_hook(lambda m, i, o: seen.setdefault("A", o))
+    handle = module.block1.register_forward_hook(
+        lambda m, i, o: seen.setdefault("A", o)
+    )
     module.eval()
     with torch.no_grad():
         module(torch.as_tensor(X))
@@ -99,8 +122,13 @@ def block1_attention(module, X):
     return Q.reshape(-1, 4, 4).numpy()
 
 
-rows = {"image": X_test[:5].reshape(-1, 8, 8), "teacher": block1_attention(teacher.module_, X_test[:5])}
-rows["labels only"] = block1_attention(students["labels only"].module_, X_test[:5])
+rows = {
+    "image": X_test[:5].reshape(-1, 8, 8),
+    "teacher": block1_attention(teacher.module_, X_test[:5]),
+}
+rows["labels only"] = block1_attention(
+    students["labels only"].module_, X_test[:5]
+)
 rows["AT"] = block1_attention(students["AT"].module_, X_test[:5])
 fig, axes = plt.subplots(len(rows), 5, figsize=(7, 6))
 for r, (name, images) in enumerate(rows.items()):
@@ -109,6 +137,6 @@ for r, (name, images) in enumerate(rows.items()):
         axes[r, c].set_xticks([])
         axes[r, c].set_yticks([])
     axes[r, 0].set_ylabel(name)
-fig.suptitle("Attention of block1: the AT student looks where the teacher does")
+fig.suptitle("Attention of block1: teacher and students")
 fig.tight_layout()
 plt.show()

@@ -237,7 +237,9 @@ ESTIMATORS = {
     AttentionTransferClassifier: Entry(
         params=[
             dict(
-                teacher=DANNClassifier(DigitConvNet, mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0),
+                teacher=DANNClassifier(
+                    DigitConvNet, mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0
+                ),
                 module__channels=(4, 8),
                 module__hidden_units=(32,),
                 alpha=0.5,
@@ -249,7 +251,11 @@ ESTIMATORS = {
         **_SGD,
     ),
     JacobianMatchingClassifier: Entry(
-        params=[dict(teacher=DANNClassifier(mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0), **_DEEP)],
+        params=[
+            dict(
+                teacher=DANNClassifier(mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0), **_DEEP
+            )
+        ],
         xfail={**_NET, **_CLASSIFIER},
         adapts=False,
         **_SGD,

@@ -189,7 +189,9 @@ class AttentionTransferClassifier(NoTargetFitMixin, DistillationClassifier):
         for item in layers:
             if isinstance(item, str):
                 item = (item, item)
-            if not (isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(n, str) for n in item)):
+            if not (
+                isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(n, str) for n in item)
+            ):
                 raise ValueError(
                     "layers must be a sequence of (teacher_layer, student_layer) name pairs or names; "
                     f"got {self.layers!r}."
@@ -256,7 +258,12 @@ class AttentionTransferClassifier(NoTargetFitMixin, DistillationClassifier):
         return (*out, *(attention_map(taken[s], p, layer=f"student {s}") for _, s in self._pairs()))
 
     def task_loss(self, y_pred, y_true, X, batch):
-        r"""The distillation loss plus :math:`\frac{\beta}{2} \sum_j \mathbb{E}_x \|Q_S^j/\|Q_S^j\| - Q_T^j/\|Q_T^j\|\|_q`.
+        r"""Return the distillation loss plus the attention term.
+
+        .. math::
+
+            \mathcal{L}_{\mathrm{KD}} + \frac{\beta}{2} \sum_j \mathbb{E}_x
+            \| Q_S^j/\|Q_S^j\|_2 - Q_T^j/\|Q_T^j\|_2 \|_q .
 
         Parameters
         ----------
@@ -300,4 +307,3 @@ class AttentionTransferClassifier(NoTargetFitMixin, DistillationClassifier):
             self._at_hook = FeatureHook(self.module_, hook.names)
         state["_at_hook"] = None
         return state
-

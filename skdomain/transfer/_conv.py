@@ -60,7 +60,9 @@ class DigitConvNet(DomainMLP):
         self.n_features = int(n_features)
         self.side = side
         self.block1 = nn.Sequential(nn.Conv2d(1, channels[0], 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-        self.block2 = nn.Sequential(nn.Conv2d(channels[0], channels[1], 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.block2 = nn.Sequential(
+            nn.Conv2d(channels[0], channels[1], 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)
+        )
 
     def forward(self, X):
         """Map flat rows to ``(C(F(X)), F(X))``.

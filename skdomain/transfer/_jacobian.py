@@ -178,7 +178,12 @@ class JacobianMatchingClassifier(NoTargetFitMixin, DistillationClassifier):
         return (*self._forward_module(X), X)
 
     def task_loss(self, y_pred, y_true, X, batch):
-        r"""The distillation loss plus :math:`\beta\, \mathbb{E}_x \|J_S/\|J_S\| - J_T/\|J_T\|\|_2^2`.
+        r"""Return the distillation loss plus the Jacobian term.
+
+        .. math::
+
+            \mathcal{L}_{\mathrm{KD}} + \beta\, \mathbb{E}_x
+            \| J_S/\|J_S\|_2 - J_T/\|J_T\|_2 \|_2^2 .
 
         Parameters
         ----------

@@ -25,7 +25,7 @@ class NoTargetFitMixin:
 
 
 def teacher_module(teacher, method):
-    """Return the torch module of a teacher: itself, a fitted skorch net's ``module_``, unwrapped from FrozenEstimator."""
+    """Return a teacher's torch module: itself, or a skorch net's ``module_`` (FrozenEstimator unwrapped)."""
     if isinstance(teacher, FrozenEstimator):
         teacher = teacher.estimator
     if isinstance(teacher, torch.nn.Module):

@@ -50,7 +50,9 @@ def test_digit_conv_net_reshapes_rows_and_pads():
     conv = net.block1[0]
     # block1 = pool(relu(conv)): the lone pixel lights the conv outputs around (5, 7) only
     pre = torch.relu(conv(x.reshape(2, 1, 28, 28)))
-    np.testing.assert_allclose(hook.take()["block1"].detach().numpy(), torch.max_pool2d(pre, 2).detach().numpy())
+    np.testing.assert_allclose(
+        hook.take()["block1"].detach().numpy(), torch.max_pool2d(pre, 2).detach().numpy()
+    )
     assert DigitConvNet(64, 10).side == 8
     assert DigitConvNet(10, 2).side == 4  # 10 features: zeros appended up to 4 x 4
     out, z = DigitConvNet(10, 2)(torch.randn(3, 10))
@@ -159,12 +161,12 @@ def test_attention_transfer_with_kd_beats_hard_labels(teacher):
     acc_ce, acc_atkd, dist_ce, dist_at = [], [], [], []
     for seed in range(3):
         rng = np.random.RandomState(seed)
-        keep = np.concatenate([rng.choice(np.where(y[1000:1300] == c)[0], 3, replace=False) for c in range(10)])
+        keep = np.concatenate(
+            [rng.choice(np.where(y[1000:1300] == c)[0], 3, replace=False) for c in range(10)]
+        )
         yt = np.full(300, -1)
         yt[keep] = y[1000:1300][keep]
-        kw = dict(
-            module__channels=(4, 8), module__hidden_units=(32,), max_epochs=40, lr=3e-3, batch_size=32
-        )
+        kw = dict(module__channels=(4, 8), module__hidden_units=(32,), max_epochs=40, lr=3e-3, batch_size=32)
         ce = AttentionTransferClassifier(teacher, alpha=0.0, beta=0.0, random_state=seed, **kw).fit(Xt, yt)
         atkd = AttentionTransferClassifier(teacher, alpha=0.9, beta=1.0, random_state=seed, **kw).fit(Xt, yt)
         at = clone(atkd).set_params(alpha=0.0).fit(Xt, yt)

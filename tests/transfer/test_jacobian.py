@@ -141,7 +141,9 @@ def test_matching_jacobians_aligns_the_students_gradients_with_the_teachers():
     kw = dict(module__hidden_units=(64,), max_epochs=30, lr=3e-3, batch_size=32)
     cos_kd, cos_jm = [], []
     for seed in range(3):
-        kd = JacobianMatchingClassifier(teacher, beta=0.0, random_state=seed, **kw).fit(X[1000:1300], y[1000:1300])
+        kd = JacobianMatchingClassifier(teacher, beta=0.0, random_state=seed, **kw).fit(
+            X[1000:1300], y[1000:1300]
+        )
         jm = clone(kd).set_params(beta=1.0).fit(X[1000:1300], y[1000:1300])
         cos_kd.append(_alignment(kd, teacher, X[1500:1700]))
         cos_jm.append(_alignment(jm, teacher, X[1500:1700]))
