@@ -135,7 +135,7 @@ class AttentionTransferClassifier(NoTargetFitMixin, DistillationClassifier):
 
     See Also
     --------
-    JacobianMatchingClassifier : distillation that matches input gradients.
+    JacobianMatchingClassifier : Distillation that matches input gradients.
 
     References
     ----------

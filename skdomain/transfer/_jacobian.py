@@ -114,7 +114,7 @@ class JacobianMatchingClassifier(NoTargetFitMixin, DistillationClassifier):
 
     See Also
     --------
-    AttentionTransferClassifier : matching spatial attention maps.
+    AttentionTransferClassifier : A student matching spatial attention maps.
 
     References
     ----------
