@@ -69,7 +69,15 @@ from skdomain.deep import (
     PADAClassifier,
 )
 from skdomain.parameter import DictionaryTransferClassifier, DictionaryTransferRegressor
-from skdomain.transfer import FineTuningClassifier, FineTuningRegressor, LwFClassifier, NetFeatures
+from skdomain.transfer import (
+    AttentionTransferClassifier,
+    DigitConvNet,
+    FineTuningClassifier,
+    FineTuningRegressor,
+    JacobianMatchingClassifier,
+    LwFClassifier,
+    NetFeatures,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -353,6 +361,34 @@ ESTIMATORS = {
     DomainConfusionRegressor: Entry(params=[_DEEP], xfail=_NET_REGRESSOR, **_SGD),
     DistillationClassifier: Entry(
         params=[dict(teacher=LogisticRegression(), **_DEEP)], xfail={**_NET, **_CLASSIFIER}, **_SGD
+    ),
+    # network-to-network transfer: the teacher, unfitted, is fitted on the labeled rows first; a
+    # fit without target rows is the usual case there (no DomainWarning: adapts=False)
+    AttentionTransferClassifier: Entry(
+        params=[
+            dict(
+                teacher=DANNClassifier(
+                    DigitConvNet, mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0
+                ),
+                module__channels=(4, 8),
+                module__hidden_units=(32,),
+                alpha=0.5,
+                **{k: v for k, v in _DEEP.items() if k != "module__hidden_units"},
+            )
+        ],
+        xfail={**_NET, **_CLASSIFIER},
+        adapts=False,
+        **_SGD,
+    ),
+    JacobianMatchingClassifier: Entry(
+        params=[
+            dict(
+                teacher=DANNClassifier(mu=0.0, max_epochs=5, lr=1e-2, batch_size=32, random_state=0), **_DEEP
+            )
+        ],
+        xfail={**_NET, **_CLASSIFIER},
+        adapts=False,
+        **_SGD,
     ),
     SafeTransfer: Entry(
         params=[

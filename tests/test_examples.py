@@ -41,5 +41,6 @@ def test_examples_exist():
         "plot_coral_sa.py",  # CORAL and SA against the angle of a linear shift
         "plot_sstca_labels.py",  # TCA vs SSTCA in two components: the label term
         "plot_fine_tuning.py",  # freeze vs fine-tune vs layer-wise rates: a learning curve
+        "plot_attention_transfer.py",  # attention maps: teacher, labels-only student, AT student
     }
     assert {p.name for p in EXAMPLES} >= expected

@@ -1,13 +1,25 @@
 """Network-to-network transfer: a pretrained network helps a target task with its own labels.
 
 Not domain adaptation (:mod:`skdomain.deep`): the target task may have other labels than
-the source task, the source task lives in the pretrained network, and the estimators fit
-on target rows with scikit-learn's ``fit(X, y)``. How a pretrained network comes in and
-how its layers are named: the user guide, "Network-to-network transfer".
+the source task, the source task lives in the pretrained network (or the teacher), and the
+estimators fit on target rows with scikit-learn's ``fit(X, y)``. How a pretrained network
+comes in and how its layers are named: the user guide, "Network-to-network transfer".
+
+- ``NetFeatures``: the outputs of named layers of a pretrained network as features.
+- ``FineTuningClassifier``, ``FineTuningRegressor``: a new head, frozen or layer-wise rates.
+- ``LwFClassifier``: Learning without Forgetting (Li & Hoiem, 2016).
+- ``AttentionTransferClassifier``: a student matching its teacher's spatial attention maps
+  (Zagoruyko & Komodakis, 2017), optionally with distillation.
+- ``JacobianMatchingClassifier``: distillation that also matches input gradients
+  (Srinivas & Fleuret, 2018).
+- ``DigitConvNet``: a small conv net for flat rows of square digit images.
 """
 
+from ._attention import AttentionTransferClassifier
+from ._conv import DigitConvNet
 from ._features import NetFeatures
 from ._finetune import FineTuningClassifier, FineTuningRegressor
+from ._jacobian import JacobianMatchingClassifier
 from ._lwf import LwFClassifier
 
 __all__ = [
@@ -15,4 +27,7 @@ __all__ = [
     "FineTuningClassifier",
     "FineTuningRegressor",
     "LwFClassifier",
+    "AttentionTransferClassifier",
+    "DigitConvNet",
+    "JacobianMatchingClassifier",
 ]
