@@ -156,8 +156,8 @@ def methods():
         DANClassifier,
         DeepCORALClassifier,
         DistillationClassifier,
-        GTAClassifier,
         DomainConfusionClassifier,
+        GTAClassifier,
         PADAClassifier,
     )
 
