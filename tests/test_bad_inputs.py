@@ -238,7 +238,7 @@ def _mutated_after_fit(est, X, y, sd):
 
 
 def _diverge(est, X, y, sd):
-    est.set_params(lr=1e6, optimizer=torch.optim.SGD, max_epochs=5)
+    est.set_params(lr=1e10, optimizer=torch.optim.SGD, max_epochs=5)
     return est.fit(X, y, sample_domain=sd), X
 
 
