@@ -146,7 +146,7 @@ def resolve_refine(refine, n_components, n_s):
 
 
 def resolve_rank(n_components, refined, n_s):
-    """The Nyström rank: ``n_components``, or its ``"auto"`` value.
+    """Return the Nyström rank: ``n_components``, or its ``"auto"`` value.
 
     ``"auto"``: :data:`AUTO_RANK` up to that many source rows (so the dense QP is
     solved, as fast there as the refinement), else :data:`AUTO_RANK_REFINED` to start
@@ -166,7 +166,7 @@ def _kernel_gradient(Xs, beta, kappa, kernel, params):
 
 
 def _multiplier(g, beta, B, lo, hi):
-    r"""The sum constraint's multiplier :math:`\nu` that the KKT conditions ask of ``beta``.
+    r"""Return the sum constraint's multiplier :math:`\nu` that the KKT conditions ask of ``beta``.
 
     With free weights, :math:`\nu = -\operatorname{median}(g_i)` over them; without,
     the value nearest 0 allowed by the weights at their bounds and by the slab.
@@ -176,8 +176,9 @@ def _multiplier(g, beta, B, lo, hi):
     free = ~(at0 | atB)
     if free.any():
         return -float(np.median(g[free]))
-    low = max(-g[at0].max() if at0.any() else -np.inf, -np.inf)
-    high = -g[atB].min() if atB.any() else np.inf
+    # at 0, g_i + nu >= 0; at B, g_i + nu <= 0
+    low = -g[at0].min() if at0.any() else -np.inf
+    high = -g[atB].max() if atB.any() else np.inf
     total = beta.sum()
     if total >= hi - tol:
         low = max(low, 0.0)
@@ -189,10 +190,10 @@ def _multiplier(g, beta, B, lo, hi):
 
 
 def _kkt_residuals(g, beta, B, nu):
-    """Each weight's violation of the KKT conditions, given the multiplier ``nu``.
+    r"""Each weight's violation of the KKT conditions, given the multiplier ``nu``.
 
     Free weights get 0: after a round they are the solution of its QP over them,
-    exact to the solver's tolerance (their gradient residual :math:`|g_i + \\nu|`
+    exact to the solver's tolerance (their gradient residual :math:`|g_i + \nu|`
     then reflects that tolerance, not a weight that should move).
     """
     tol = _AT_BOUND * B

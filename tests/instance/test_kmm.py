@@ -123,6 +123,20 @@ def test_refinement_reaches_the_dense_optimum():
     assert b.min() >= 0.0 and b.max() <= 3.0 and abs(b.sum() - 300) <= 300 * _eps(300) + 1e-6
 
 
+def test_kkt_multiplier_without_free_weights():
+    from skdomain.metrics._density_ratio import _kkt_residuals, _multiplier
+
+    beta, B = np.array([0.0, 0.0, 2.0, 2.0]), 2.0
+    g = np.array([1.0, 3.0, -2.0, -1.5])  # any nu in [-1, 1.5] meets the bounds' conditions
+    assert _multiplier(g, beta, B, 3.0, 5.0) == 0.0  # sum 4 inside the slab: nu = 0
+    assert _kkt_residuals(g, beta, B, 0.0).max() == 0.0
+    g = np.array([-1.0, 3.0, -2.0, -1.5])  # the bounds now ask nu in [1, 1.5]
+    assert _multiplier(g, beta, B, 2.0, 4.0) == 1.0  # sum at the slab's top: nu >= 0 allowed
+    assert _kkt_residuals(g, beta, B, 1.0).max() == 0.0
+    nu = _multiplier(g, beta, B, 3.0, 5.0)  # inside the slab nu must be 0: not optimal
+    assert _kkt_residuals(g, beta, B, nu).max() > 0.0
+
+
 def test_refine_auto_runs_up_to_a_size(monkeypatch):
     from skdomain.metrics import _density_ratio
 
