@@ -89,10 +89,13 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         small. ``None`` always solves the exact dense problem (Clarabel factorises
         the dense :math:`n_s \times n_s` matrix: about 1.5 minutes and 3.3 GiB at
         :math:`n_s = 5000`). ``"auto"`` solves the dense problem up to 1000 source rows (about as
-        fast there as the refinement), and above uses rank 70 to start the
-        refinement, 1000 without it: past about 78 dense columns Clarabel slows down
-        4-5x per iteration, and rank 70 started the refinement at least as fast as
-        30, 50 or 100 on 4,000 rows in 2, 10 and 64 dimensions.
+        fast there as the refinement), and above uses rank 70: past about 78 dense
+        columns Clarabel slows down 4-5x per iteration, and rank 70 started the
+        refinement at least as fast as 30, 50 or 100 on 4,000 rows in 2, 10 and 64
+        dimensions. Without the refinement (``refine=False``, or past 20,000 rows)
+        that rank is a coarse approximation: pass a larger rank for a closer one,
+        at a higher cost (rank 1000 took 40-70 times as long as the refinement
+        on 1,500-4,000 rows; ``benchmarks/bench_kmm_fast.py``).
     refine : bool or "auto", default="auto"
         Refine the Nyström solution to the optimum of the **exact** problem by a
         working-set method: at the optimum most :math:`\beta_i` sit at 0 or

@@ -126,9 +126,10 @@ class KMMSolution(NamedTuple):
 
 #: refine="auto" refines up to this many source rows: one exact gradient costs O(n_s^2 d)
 REFINE_MAX_ROWS = 20_000
-#: n_components="auto": the Nyström rank that starts the refinement, and the rank without it
-AUTO_RANK_REFINED = 70
-AUTO_RANK = 1000
+#: n_components="auto": the dense QP up to this many source rows, else the Nyström rank AUTO_RANK
+AUTO_DENSE_ROWS = 1000
+#: past about 78 dense columns Clarabel slows down 4-5x per iteration (benchmarks/bench_kmm_rank.py)
+AUTO_RANK = 70
 #: the refinement stops when every KKT residual is below this fraction of mean(|kappa|)
 _REFINE_TOL = 1e-6
 _REFINE_MAX_ROUNDS = 50
@@ -145,15 +146,14 @@ def resolve_refine(refine, n_components, n_s):
     return n_s <= REFINE_MAX_ROWS if refine == "auto" else bool(refine)
 
 
-def resolve_rank(n_components, refined, n_s):
+def resolve_rank(n_components, n_s):
     """Return the Nyström rank: ``n_components``, or its ``"auto"`` value.
 
-    ``"auto"``: :data:`AUTO_RANK` up to that many source rows (so the dense QP is
-    solved, as fast there as the refinement), else :data:`AUTO_RANK_REFINED` to start
-    a refinement, or :data:`AUTO_RANK` without one.
+    ``"auto"``: ``None`` (the dense QP) up to :data:`AUTO_DENSE_ROWS` source rows,
+    where it is about as fast as the refinement, else :data:`AUTO_RANK`.
     """
     if n_components == "auto":
-        return AUTO_RANK_REFINED if refined and n_s > AUTO_RANK else AUTO_RANK
+        return None if n_s <= AUTO_DENSE_ROWS else AUTO_RANK
     return n_components
 
 
@@ -300,8 +300,8 @@ def solve_kmm(
     params = kernel_params(kernel, gamma, degree, coef0)
     kappa = n_s / n_t * kernel_row_sums(Xs, Xt, kernel=kernel, params=params)
     lo, hi = n_s * (1.0 - eps), n_s * (1.0 + eps)
-    refined = resolve_refine(refine, n_components, n_s)
-    rank = resolve_rank(n_components, refined, n_s)
+    rank = resolve_rank(n_components, n_s)
+    refined = resolve_refine(refine, rank, n_s)
     hint = (
         f"Try another solver ({other_solvers(solver)}), a different gamma, "
         "a larger B or eps, or n_components=None for the exact dense problem."
@@ -455,8 +455,8 @@ def kmm_weights(
     n_components : int, "auto" or None, default="auto"
         Rank of the Nyström factor :math:`K \approx \Phi\Phi^\top` used when
         :math:`n_s` exceeds it; ``None`` always solves the exact dense problem.
-        ``"auto"``: the dense problem up to 1000 source rows, else rank 70 to start
-        the refinement, or 1000 without it (see :class:`~skdomain.KMM`).
+        ``"auto"``: the dense problem up to 1000 source rows, else rank 70 (see
+        :class:`~skdomain.KMM`).
     refine : bool or "auto", default="auto"
         Refine the Nyström solution to the optimum of the exact problem by a
         working-set method (see :class:`~skdomain.KMM`); ``"auto"`` refines up to
