@@ -94,8 +94,8 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         refinement at least as fast as 30, 50 or 100 on 4,000 rows in 2, 10 and 64
         dimensions. Without the refinement (``refine=False``, or past 20,000 rows)
         that rank is a coarse approximation: pass a larger rank for a closer one,
-        at a higher cost (rank 1000 took 40-70 times as long as the refinement
-        on 1,500-4,000 rows; ``benchmarks/bench_kmm_fast.py``).
+        at a higher cost (rank 1000 took 68-83 times as long as the refinement
+        on 1,500 rows in 10 and 64 dimensions; ``benchmarks/bench_kmm_fast.py --quick``).
     refine : bool or "auto", default="auto"
         Refine the Nyström solution to the optimum of the **exact** problem by a
         working-set method: at the optimum most :math:`\beta_i` sit at 0 or
