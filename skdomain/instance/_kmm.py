@@ -79,17 +79,35 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         :math:`B/\sqrt{n_s}` exceeds 1 for :math:`B \ge \sqrt{n_s}`, leaving the sum
         unconstrained) and keeps :math:`\sum_i\beta_i \ge \sqrt{n_s} > 0`, so the
         weights cannot collapse to zero.
-    n_components : int or None, default=1000
+    n_components : int, "auto" or None, default="auto"
         Rank :math:`r` of a Nyström factor :math:`K \approx \Phi\Phi^\top`
         (landmarks drawn from the source rows), used when :math:`n_s > r`. The QP
         then carries :math:`O(n_s r)` data instead of :math:`O(n_s^2)`:
         :math:`\tfrac12\|z\|^2 - \kappa^\top\beta` with :math:`z = \Phi^\top\beta`.
-        ``None`` always solves the exact dense problem. The factor is then
-        compressed to its leading directions (thin SVD, squared singular values
-        above :math:`10^{-7}` of the largest), which keeps the QP small. The default
-        keeps the exact objective within 1% of the dense optimum and target
-        accuracy within 1 point of it at :math:`n_s = 5000`
-        (``benchmarks/bench_kmm_rank.py``; see the benchmarks page of the docs).
+        The factor is compressed to its leading directions (thin SVD, squared
+        singular values above :math:`10^{-7}` of the largest), which keeps the QP
+        small. ``None`` always solves the exact dense problem (Clarabel factorises
+        the dense :math:`n_s \times n_s` matrix: about 1.5 minutes and 3.3 GiB at
+        :math:`n_s = 5000`). ``"auto"`` solves the dense problem up to 1000 source rows (about as
+        fast there as the refinement), and above uses rank 70: past about 78 dense
+        columns Clarabel slows down 4-5x per iteration, and rank 70 started the
+        refinement at least as fast as 30, 50 or 100 on 4,000 rows in 2, 10 and 64
+        dimensions. Without the refinement (``refine=False``, or past 20,000 rows)
+        that rank is a coarse approximation: pass a larger rank for a closer one,
+        at a higher cost (rank 1000 took 68-83 times as long as the refinement
+        on 1,500 rows in 10 and 64 dimensions; ``benchmarks/bench_kmm_fast.py --quick``).
+    refine : bool or "auto", default="auto"
+        Refine the Nyström solution to the optimum of the **exact** problem by a
+        working-set method: at the optimum most :math:`\beta_i` sit at 0 or
+        :math:`B`, and only a few are free. Each round computes the exact gradient
+        :math:`g = K\beta - \kappa` blockwise (:math:`O(n_s^2 d)` time, :math:`O(n_s)`
+        memory) and the KKT residuals of every weight; it stops when all are below
+        :math:`10^{-6}\,\overline{|\kappa|}`, else solves the exact QP (with cvxpy)
+        over the free weights, the worst violators and the bound weights nearest to
+        leaving their bound, the others fixed. ``"auto"`` refines up to :math:`n_s = 20{,}000` rows;
+        past that the exact gradient costs more than the Nyström solve, and the
+        Nyström solution is returned as it is. A refinement that does not converge
+        in 50 rounds warns (:class:`~sklearn.exceptions.ConvergenceWarning`).
     solver : str, default="CLARABEL"
         The cvxpy solver's name (an installed QP solver: ``"CLARABEL"``, ``"OSQP"``,
         ``"SCS"``, ...).
@@ -158,7 +176,8 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         coef0=1.0,
         B=3.0,
         eps=None,
-        n_components=1000,
+        n_components="auto",
+        refine="auto",
         solver="CLARABEL",
         solver_options=None,
         random_state=None,
@@ -171,6 +190,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         self.B = B
         self.eps = eps
         self.n_components = n_components
+        self.refine = refine
         self.solver = solver
         self.solver_options = solver_options
         self.random_state = random_state
@@ -202,7 +222,7 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
         src = d.source
         if d.has_target:
             self.gamma_ = resolve_gamma(self.kernel, self.gamma, d.X)
-            weights, self.objective_, self.solver_status_ = solve_kmm(
+            weights, self.objective_, self.solver_status_, self.refine_rounds_ = solve_kmm(
                 d.X[src],
                 d.X[d.target],
                 kernel=self.kernel,
@@ -216,11 +236,13 @@ class KMM(DomainRequestMixin, DelegateMixin, MetaEstimatorMixin, BaseEstimator):
                 solver_options=self.solver_options,
                 random_state=self.random_state,
                 stacklevel=4,  # solve_kmm <- fit <- scikit-learn's _fit_context <- caller
+                refine=self.refine,
             )
         else:
             weights = np.ones(int(src.sum()))
             self.gamma_ = self.gamma
             self.objective_, self.solver_status_ = np.nan, "not solved (no target rows)"
+            self.refine_rounds_ = 0
 
         sample_weight = np.zeros(d.X.shape[0])
         sample_weight[src] = weights

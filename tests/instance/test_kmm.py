@@ -95,11 +95,89 @@ def test_lowrank_objective_close_to_dense():
     X, y, sd, _ = _data(n_source=300, n_target=300, seed=1)
     Xs, Xt = X[sd >= 0], X[sd < 0]
     dense = KMM(B=10.0, n_components=None).fit(X, y, sample_domain=sd)
-    low = KMM(B=10.0, n_components=100, random_state=0).fit(X, y, sample_domain=sd)
+    low = KMM(B=10.0, n_components=100, refine=False, random_state=0).fit(X, y, sample_domain=sd)
     f_dense = kmm_objective(dense.weights_, Xs, Xt, gamma=dense.gamma_)
     f_low = kmm_objective(low.weights_, Xs, Xt, gamma=dense.gamma_)
     assert f_dense <= f_low + 1e-6 * abs(f_dense)  # the dense optimum is optimal
     assert abs(f_low - f_dense) <= 0.01 * abs(f_dense)
+
+
+def test_refinement_reaches_the_dense_optimum():
+    """A rank-20 Nyström start, far from the optimum; the working set closes the gap."""
+    X, y, sd, _ = _data(n_source=300, n_target=300, seed=1)
+    Xs, Xt = X[sd >= 0], X[sd < 0]
+    dense = KMM(B=3.0, n_components=None).fit(X, y, sample_domain=sd)
+    start = KMM(B=3.0, n_components=20, refine=False, random_state=0).fit(X, y, sample_domain=sd)
+    refined = KMM(B=3.0, n_components=20, refine=True, random_state=0).fit(X, y, sample_domain=sd)
+
+    def f(beta):
+        return kmm_objective(beta, Xs, Xt, gamma=dense.gamma_)
+
+    f_star = f(dense.weights_)
+    assert start.refine_rounds_ == 0 and dense.refine_rounds_ == 0
+    assert refined.refine_rounds_ >= 1
+    assert abs(f(refined.weights_) - f_star) <= 1e-7 * abs(f_star)
+    assert f(start.weights_) - f_star > 1e-5 * abs(f_star)  # the start alone is measurably worse
+    assert refined.objective_ == pytest.approx(f(refined.weights_), rel=1e-9)  # the exact objective
+    b = refined.weights_
+    assert b.min() >= 0.0 and b.max() <= 3.0 and abs(b.sum() - 300) <= 300 * _eps(300) + 1e-6
+
+
+def test_kkt_multiplier_without_free_weights():
+    from skdomain.metrics._density_ratio import _kkt_residuals, _multiplier
+
+    beta, B = np.array([0.0, 0.0, 2.0, 2.0]), 2.0
+    g = np.array([1.0, 3.0, -2.0, -1.5])  # any nu in [-1, 1.5] meets the bounds' conditions
+    assert _multiplier(g, beta, B, 3.0, 5.0) == 0.0  # sum 4 inside the slab: nu = 0
+    assert _kkt_residuals(g, beta, B, 0.0).max() == 0.0
+    g = np.array([-1.0, 3.0, -2.0, -1.5])  # the bounds now ask nu in [1, 1.5]
+    assert _multiplier(g, beta, B, 2.0, 4.0) == 1.0  # sum at the slab's top: nu >= 0 allowed
+    assert _kkt_residuals(g, beta, B, 1.0).max() == 0.0
+    nu = _multiplier(g, beta, B, 3.0, 5.0)  # inside the slab nu must be 0: not optimal
+    assert _kkt_residuals(g, beta, B, nu).max() > 0.0
+
+
+def test_refine_auto_runs_up_to_a_size(monkeypatch):
+    from skdomain.metrics import _density_ratio
+
+    X, y, sd, _ = _data()  # 120 source rows
+    assert KMM(n_components=50, random_state=0).fit(X, y, sample_domain=sd).refine_rounds_ >= 1
+    assert KMM(n_components=None).fit(X, y, sample_domain=sd).refine_rounds_ == 0  # already exact
+    assert KMM(n_components=500).fit(X, y, sample_domain=sd).refine_rounds_ == 0  # dense: n_s <= rank
+    assert KMM().fit(X, y, sample_domain=sd).refine_rounds_ == 0  # "auto": dense up to 1000 rows
+    monkeypatch.setattr(_density_ratio, "REFINE_MAX_ROWS", 100)
+    assert KMM(n_components=50, random_state=0).fit(X, y, sample_domain=sd).refine_rounds_ == 0
+
+
+def test_refinement_that_does_not_converge_warns(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skdomain.metrics import _density_ratio
+
+    X, y, sd, _ = _data()
+    monkeypatch.setattr(_density_ratio, "_REFINE_MAX_ROUNDS", 1)
+    monkeypatch.setattr(_density_ratio, "_REFINE_TOL", -1.0)  # no residual is ever small enough
+    with pytest.warns(ConvergenceWarning, match="working-set refinement stopped after 1 rounds"):
+        kmm = KMM(n_components=20, random_state=0).fit(X, y, sample_domain=sd)
+    assert kmm.weights_.min() >= 0.0 and kmm.weights_.max() <= kmm.B
+
+
+def test_refinement_subproblem_violation_warns(patch_solve):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, sd, _ = _data()
+    n_s = int((sd >= 0).sum())
+
+    def corrupt_subproblems(problem, beta):
+        if beta.size < n_s:  # a working set's QP, not the Nyström start
+            v = beta.value.copy()
+            v[0] = -0.5
+            beta.value = v
+
+    patch_solve(corrupt_subproblems)
+    with pytest.warns(ConvergenceWarning, match="violates the constraints"):
+        kmm = KMM(n_components=20, random_state=0).fit(X, y, sample_domain=sd)
+    assert kmm.weights_.min() >= 0.0
 
 
 def test_weights_follow_the_true_density_ratio():
