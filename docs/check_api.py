@@ -37,6 +37,7 @@ PACKAGES = (
     "skdomain.metrics",
     "skdomain.model_selection",
     "skdomain.parameter",
+    "skdomain.transfer",
     "skdomain.utils",
 )
 
