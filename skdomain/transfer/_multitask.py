@@ -158,7 +158,9 @@ class MultiTaskNet(NeuralNet):
         Fixed weights :math:`w_k \ge 0` (``weighting="fixed"`` only); ``None`` is the
         unweighted sum, :math:`w_k = 1`.
     optimizer : type, default=torch.optim.Adam
-        skorch's ``optimizer``; the log variances are trained with the weights.
+        The optimizer class (skorch's ``optimizer``); the log variances are trained with the
+        weights (give them a rate of their own with
+        ``optimizer__param_groups=[("log_vars", {"lr": ...})]``).
     lr : float, default=1e-3
         Learning rate.
     max_epochs : int, default=30
@@ -166,15 +168,15 @@ class MultiTaskNet(NeuralNet):
     batch_size : int, default=64
         Rows per batch.
     train_split : callable or None, default=None
-        skorch's ``train_split`` (e.g. ``skorch.dataset.ValidSplit(5)``); ``None`` trains on
-        every row.
+        The validation split (skorch's ``train_split``, e.g.
+        ``skorch.dataset.ValidSplit(5)``); ``None`` trains on every row.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights' initialisation, dropout and the batch order (the global torch
         random state is left as it was).
     device : str or torch.device, default="cpu"
-        skorch's ``device``.
+        The device of the module (skorch's ``device``).
     verbose : int, default=0
-        skorch's ``verbose``.
+        Verbosity (skorch's ``verbose``).
     **kwargs : dict
         Further skorch arguments (``module__hidden_units``, ``callbacks``, ``warm_start``,
         ``optimizer__weight_decay``, ...).
@@ -183,8 +185,10 @@ class MultiTaskNet(NeuralNet):
     ----------
     n_tasks_ : int
         Number of tasks.
-    classes_ : list of (ndarray or None)
-        The classes of each task, sorted; ``None`` for a regression task.
+    classes_ : list of (ndarray or None), or ndarray
+        The classes of each task, sorted; ``None`` for a regression task. Fitted on a 1-D
+        ``y`` (one task), scikit-learn's single-output convention: the classes themselves
+        (and no ``classes_`` for a regression task).
     sigma_ : ndarray of shape (n_tasks,) or None
         The learned :math:`\sigma_k = \exp(s_k / 2)`; ``None`` with ``weighting="fixed"``.
     task_weights_ : ndarray of shape (n_tasks,)
@@ -192,8 +196,8 @@ class MultiTaskNet(NeuralNet):
         :math:`1/\sigma_k^2` (classification), or the fixed :math:`w_k`.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
+    feature_names_in_ : ndarray of str
+        Names of features seen during fit; only when ``X`` has string column names.
     module_ : torch.nn.Module
         The trunk (``module_.trunk``), the heads (``module_.heads``) and the log variances
         (``module_.log_vars``).
@@ -475,6 +479,7 @@ class MultiTaskNet(NeuralNet):
         y_enc, classes = self._encode_y(y, tasks)
         if reset:
             self._classes = classes
+            vars(self).pop("classes_", None)  # a previous fit's
             if y_ndim == 1:  # scikit-learn's single-output convention: the array itself
                 if classes[0] is not None:
                     self.classes_ = classes[0]
@@ -611,6 +616,11 @@ class MultiTaskNet(NeuralNet):
             The epoch's data (unused).
         **kwargs : dict
             Further skorch arguments (unused).
+
+        Raises
+        ------
+        TrainingDivergedError
+            When a batch loss of the epoch is NaN or infinite.
         """
         super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
         batches = [b for b in self.history[-1]["batches"] if "train_loss" in b]

@@ -193,6 +193,9 @@ def test_single_task_1d_y_behaves_as_a_plain_estimator():
     np.testing.assert_array_equal(clf2.predict(X), clf.predict(X))
     reg = MultiTaskNet(("regression",), **FAST).fit(X, y[:, 1])
     assert not hasattr(reg, "predict_proba") and not hasattr(reg, "classes_")
+    # a refit as another task forgets the first fit's classes
+    clf.set_params(tasks=("regression",)).fit(X, y[:, 1])
+    assert not hasattr(clf, "classes_") and clf.predict(X).dtype == np.float64
     with pytest.raises(ValueError, match="Unknown label type: continuous.*declare it 'regression'"):
         MultiTaskNet(MIXED, **FAST).fit(X, y[:, ::-1])
 
