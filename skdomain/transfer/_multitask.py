@@ -17,6 +17,7 @@ from skorch import NeuralNet
 from skorch.utils import to_numpy
 from torch import nn
 
+from ..deep._modules import _mlp
 from ..exceptions import TrainingDivergedError
 
 __all__ = ["MultiTaskNet", "MultiTaskMLP"]
@@ -43,18 +44,7 @@ class MultiTaskMLP(nn.Module):
 
     def __init__(self, n_features, hidden_units=(64, 64), dropout=0.0):
         super().__init__()
-        layers, width = [], n_features
-        for units in hidden_units:
-            if not isinstance(units, Integral) or isinstance(units, bool) or units < 1:
-                raise ValueError(
-                    f"module__hidden_units must be a sequence of layer widths, each an int >= 1; "
-                    f"got {hidden_units!r}."
-                )
-            layers += [nn.Linear(width, units), nn.ReLU()]
-            if dropout:
-                layers.append(nn.Dropout(dropout))
-            width = units
-        self.body = nn.Sequential(*layers)
+        self.body, _ = _mlp(n_features, hidden_units, dropout, nn.ReLU)  # the deep nets' MLP builder
 
     def forward(self, X):
         """Map rows to the shared features.

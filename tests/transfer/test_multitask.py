@@ -284,6 +284,7 @@ def test_bad_data(make, error, match):
         (dict(tasks=MIXED, weighting="fixed", task_weights=[1.0]), "2 finite values >= 0"),
         (dict(tasks=MIXED, weighting="fixed", task_weights=[1.0, -1.0]), "2 finite values >= 0"),
         (dict(tasks=MIXED, weighting="softmax"), "weighting"),
+        (dict(tasks=MIXED, module__hidden_units=(0,)), "hidden_units must be a sequence of layer widths"),
     ],
     ids=[
         "unknown-kind",
@@ -292,12 +293,13 @@ def test_bad_data(make, error, match):
         "weights-length",
         "negative-weight",
         "weighting",
+        "zero-width-layer",
     ],
 )  # fmt: skip
 def test_bad_params(params, match):
     X, y = _mixed()
     with pytest.raises(ValueError, match=match):
-        MultiTaskNet(**params, **FAST).fit(X, y)
+        MultiTaskNet(**{**FAST, **params}).fit(X, y)
 
 
 def test_predict_errors():
