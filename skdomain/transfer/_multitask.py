@@ -547,6 +547,38 @@ class MultiTaskNet(NeuralNet):
             )
         return self._fit(X, y, reset=not self.initialized_ or not hasattr(self, "n_tasks_"))
 
+    def set_fit_request(self, **kwargs):
+        """Request metadata for ``fit`` under scikit-learn's metadata routing (skorch's method).
+
+        ``fit`` takes no metadata: nothing is requested by default.
+
+        Parameters
+        ----------
+        **kwargs : dict
+            ``param_name=alias`` with alias ``True``, ``False``, ``None`` or a string.
+
+        Returns
+        -------
+        self : object
+            The net.
+        """
+        return super().set_fit_request(**kwargs)
+
+    def set_partial_fit_request(self, **kwargs):
+        """Request metadata for ``partial_fit`` under scikit-learn's metadata routing (skorch's method).
+
+        Parameters
+        ----------
+        **kwargs : dict
+            ``param_name=alias`` with alias ``True``, ``False``, ``None`` or a string.
+
+        Returns
+        -------
+        self : object
+            The net.
+        """
+        return super().set_partial_fit_request(**kwargs)
+
     def _factors(self):
         """Return each task loss's factor, ``c_k e^{-s_k}`` (c_k = 1/2 or 1) or ``w_k``, and ``s``."""
         if self._fixed_weights is not None:
