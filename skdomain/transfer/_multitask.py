@@ -112,8 +112,8 @@ class MultiTaskNet(NeuralNet):
     \rVert^2` (mean squared error over the batch) for regression and
     :math:`\mathcal{L}_k = -\log \mathrm{Softmax}(\mathbf{y}_k,
     \mathbf{f}_k^{\mathbf{W}}(\mathbf{x}))` (mean cross-entropy) for classification. The
-    classification term is the paper's approximation (its equation 10, the lecture's last
-    line, exact as :math:`\sigma_k \to 1`): the loss is scaled, the logits are not. As in the
+    classification term is the paper's approximation (the last line of the lecture's
+    derivation, exact as :math:`\sigma_k \to 1`): the loss is scaled, the logits are not. As in the
     paper, the net learns the log variance :math:`s_k = \log \sigma_k^2` (numerically stable,
     unconstrained), so the term of task :math:`k` is
 
