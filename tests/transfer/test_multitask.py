@@ -322,3 +322,21 @@ def test_diverging_training_raises_and_leaves_the_net_unfitted():
         net.fit(X * 1e3, y * 1e3)
     with pytest.raises(NotFittedError):
         net.predict(X)
+
+
+def test_pipeline_and_grid_search_over_task_weights():
+    """A 2-D y through Pipeline and GridSearchCV; score (the mean over tasks) ranks the settings."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _mixed()
+    net = MultiTaskNet(MIXED, weighting="fixed", max_epochs=5, lr=1e-2, random_state=0)
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), net),
+        {"multitasknet__task_weights": [(1.0, 1.0), (1.0, 0.0)]},
+        cv=3,
+    ).fit(X, y)
+    # without the regression task its R^2 is near 0 or below: the search keeps it
+    assert search.best_params_["multitasknet__task_weights"] == (1.0, 1.0)
+    assert search.predict(X).shape == (len(X), 2)
