@@ -7,8 +7,11 @@ the arrays the caller passed are unchanged afterwards.
 - **Estimators** join by their row of the estimator table (``tests/conftest.py``): every
   instance of every row runs :data:`FIT_CASES` and :data:`PREDICT_CASES`, those that apply
   to it (classifiers, regressors, nets, estimators that take ``sample_weight``, that
-  predict or transform) — nothing to list here. Nets run with :data:`FAST` (two epochs, a
-  small layer) so that the suite stays well under a minute on two cores.
+  predict or transform) — nothing to list here. A row with ``domain_contract=False`` (a
+  network-transfer estimator: ``fit(X, y)`` on target rows, or a ``y`` of its own as
+  ``MultiTaskNet``'s) is skipped: its own module runs the hostile cases that apply. Nets run
+  with :data:`FAST` (two epochs, a small layer) so that the suite stays well under a minute
+  on two cores.
 - **Functions** join by a row of :data:`FUNCTION_CASES`; ``test_every_public_function_is_covered``
   fails when a public function is in neither that table nor :data:`NOT_COVERED`.
 

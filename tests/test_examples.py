@@ -42,5 +42,6 @@ def test_examples_exist():
         "plot_sstca_labels.py",  # TCA vs SSTCA in two components: the label term
         "plot_fine_tuning.py",  # freeze vs fine-tune vs layer-wise rates: a learning curve
         "plot_attention_transfer.py",  # attention maps: teacher, labels-only student, AT student
+        "plot_multitask.py",  # learned sigma per task against the noise levels; fixed weights
     }
     assert {p.name for p in EXAMPLES} >= expected

@@ -13,6 +13,8 @@ comes in and how its layers are named: the user guide, "Network-to-network trans
 - ``JacobianMatchingClassifier``: distillation that also matches input gradients
   (Srinivas & Fleuret, 2018).
 - ``DigitConvNet``: a small conv net for flat rows of square digit images.
+- ``MultiTaskNet``: one trunk, a head per task, uncertainty weighting (Kendall et al., 2018);
+  ``MultiTaskMLP`` its default trunk and heads.
 """
 
 from ._attention import AttentionTransferClassifier
@@ -21,6 +23,7 @@ from ._features import NetFeatures
 from ._finetune import FineTuningClassifier, FineTuningRegressor
 from ._jacobian import JacobianMatchingClassifier
 from ._lwf import LwFClassifier
+from ._multitask import MultiTaskMLP, MultiTaskNet
 
 __all__ = [
     "NetFeatures",
@@ -30,4 +33,6 @@ __all__ = [
     "AttentionTransferClassifier",
     "DigitConvNet",
     "JacobianMatchingClassifier",
+    "MultiTaskNet",
+    "MultiTaskMLP",
 ]
