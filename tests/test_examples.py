@@ -40,5 +40,6 @@ def test_examples_exist():
         "plot_tradaboost.py",  # the source rows TrAdaBoost kept, boundaries vs pooled AdaBoost
         "plot_coral_sa.py",  # CORAL and SA against the angle of a linear shift
         "plot_sstca_labels.py",  # TCA vs SSTCA in two components: the label term
+        "plot_gate_table.py",  # the gate's gain on five deep methods, eps = 0.7, L% = 10%
     }
     assert {p.name for p in EXAMPLES} >= expected
