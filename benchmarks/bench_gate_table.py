@@ -197,7 +197,7 @@ def print_table(results, methods, tasks):
         for t in tasks:
             d = 100 * (np.array(results[t][f"{name} gate"]) - np.array(results[t][name]))
             deltas.append(d)
-        cells = "".join(f"{fmt(d.mean(), d.std()):>{width}}" for d in deltas)
+        cells = "".join(f"{f'{d.mean():+5.1f} ± {d.std():4.1f}':>{width}}" for d in deltas)
         avg = f"{np.mean([d.mean() for d in deltas]):+.1f}"
         seed = "".join(f"{SEED[name][c][4]:>+16.1f}" for c in seed_cols) if name in SEED else ""
         print(f"{'Δ ' + name:<12}{cells}{avg:>{width - 6}}   | {seed}")
