@@ -46,6 +46,7 @@ from skdomain.datasets import (
     load_wages_1978_1985,
     make_domain_shift,
     make_shared_dictionary_tasks,
+    perturb_source,
     to_uci_digits,
 )
 from skdomain.deep import (
@@ -816,6 +817,40 @@ FUNCTION_CASES = [
         ValueError,
         "asks for 550 images of digit 5",
         ("load_mnist_tasks",),
+    ),
+    FnCase(
+        "perturb-source-rate-above-one",
+        lambda: perturb_source(X_CLS, Y_CLS, SD_CLS, eps_x=1.5),
+        ValueError,
+        "eps_x",
+        ("perturb_source",),
+    ),
+    FnCase(
+        "perturb-source-unknown-label-mode",
+        lambda: perturb_source(X_CLS, Y_CLS, SD_CLS, eps_y=0.5, y_how="shuffle"),
+        ValueError,
+        "y_how",
+    ),
+    FnCase(
+        "perturb-source-nan-input", lambda: perturb_source(A_NAN, np.zeros(len(A_NAN))), ValueError, "NaN"
+    ),
+    FnCase(
+        "perturb-source-regression-targets",
+        lambda: perturb_source(X_CLS, Y_CLS + 0.25, SD_CLS, eps_y=0.5),
+        ValueError,
+        "non-integer",
+    ),
+    FnCase(
+        "perturb-source-length-mismatch",
+        lambda: perturb_source(X_CLS, Y_CLS[:-1], SD_CLS),
+        ValueError,
+        "rows but X has",
+    ),
+    FnCase(
+        "perturb-source-masked-source-label",
+        lambda: perturb_source(X_CLS, np.full(len(Y_CLS), -1), np.zeros(len(Y_CLS), dtype=int), eps_y=0.5),
+        ValueError,
+        "labeled -1",
     ),
     FnCase(
         "auto-mpg-unknown-target",

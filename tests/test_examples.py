@@ -43,5 +43,6 @@ def test_examples_exist():
         "plot_fine_tuning.py",  # freeze vs fine-tune vs layer-wise rates: a learning curve
         "plot_attention_transfer.py",  # attention maps: teacher, labels-only student, AT student
         "plot_multitask.py",  # learned sigma per task against the noise levels; fixed weights
+        "plot_gate_table.py",  # the gate's gain on five deep methods, eps = 0.7, L% = 10%
     }
     assert {p.name for p in EXAMPLES} >= expected

@@ -3,6 +3,7 @@
 from ._dictionary_tasks import make_shared_dictionary_tasks
 from ._mnist_digits import load_mnist_digits, to_uci_digits
 from ._mnist_tasks import load_mnist_tasks
+from ._perturb import perturb_source
 from ._real_shifts import load_auto_mpg, load_cps_nsw, load_wages_1978_1985, shift_suite
 from ._shift import make_domain_shift
 
@@ -12,6 +13,7 @@ __all__ = [
     "load_mnist_digits",
     "to_uci_digits",
     "load_mnist_tasks",
+    "perturb_source",
     "load_cps_nsw",
     "load_wages_1978_1985",
     "load_auto_mpg",
