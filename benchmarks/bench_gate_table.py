@@ -43,6 +43,8 @@ from skdomain.deep import (
     DANClassifier,
     DANNClassifier,
     DeepCORALClassifier,
+    DomainConfusionClassifier,
+    GTAClassifier,
     PADAClassifier,
 )
 from skdomain.utils import DomainWarning
@@ -50,13 +52,15 @@ from skdomain.utils import DomainWarning
 from _common import print_load_at_start, print_total, save_json
 
 #: name -> (net class taking ``gate=``, function of the epoch count giving extra parameters).
-#: One line per method; the lead adds GTA and domain confusion here.
+#: One line per method.
 METHODS = {
     "DAN": (DANClassifier, None),
     "DCORAL": (DeepCORALClassifier, None),
     "DANN": (DANNClassifier, None),
     "ADDA": (ADDAClassifier, lambda epochs: {"adapt_epochs": epochs}),
     "PADA": (PADAClassifier, None),
+    "GTA": (GTAClassifier, None),
+    "confusion": (DomainConfusionClassifier, None),
 }
 
 #: The seed's table at ε = 0.7, L% = 10%: (plain acc, plain NTG, gated acc, gated NTG, Δ)
