@@ -6,7 +6,7 @@
 import argparse
 import sys
 
-from ._demo import run
+from ._demo import methods, run, select
 
 __all__ = ["main", "run"]
 
@@ -41,6 +41,13 @@ def main(argv=None):
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
+        "--methods",
+        default=None,
+        help="comma-separated names, or parts of names, of the rows to run beside the two baselines "
+        "(e.g. 'KMM,DANN'); 'all' runs every row, the optional ones too (GTA, domain confusion); "
+        "default: every row but the optional ones",
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="BLAS and torch threads (default 1: steady on shared cores)"
     )
     args = parser.parse_args(argv)
@@ -53,6 +60,10 @@ def main(argv=None):
                 "use --device cpu, or --device auto to take a GPU only when there is one"
             )
     figure = None if args.figure.lower() == "none" else args.figure
+    try:
+        select(methods(), args.methods)
+    except ValueError as exc:
+        parser.error(str(exc))
     run(
         quick=args.quick,
         seed=args.seed,
@@ -61,6 +72,7 @@ def main(argv=None):
         figure=figure,
         progress=not args.no_progress,
         threads=args.threads,
+        methods=args.methods,
     )
     return 0
 

@@ -19,12 +19,15 @@ class Method:
     ``fit(ctx)`` fits the row's model on the demo data ``ctx`` and returns it
     (``None`` for rows that report their own score); ``kind`` is ``"source only"``,
     ``"target only"``, ``"transfer"`` (gets an NTG) or ``"active"`` (uses more labels).
+    An ``optional`` row runs only when ``--methods`` selects it (or ``--methods all``),
+    so that the default demo stays a few minutes on two cores.
     """
 
     name: str
     fit: object
     kind: str = "transfer"
     note: str = ""
+    optional: bool = False
 
 
 @dataclass
@@ -252,12 +255,14 @@ def methods():
             "GTA (MLP)",
             lambda ctx: _domain_fit(_net(GTAClassifier, ctx, max_epochs=max(ctx.epochs // 3, 4)), ctx),
             note="{epochs} epochs",
+            optional=True,
         ),
         # two phases per step (the domain classifier's, the network's) and one pass over the source
         # rows per epoch for the soft labels: about 1.5x DANN's epoch
         Method(
             "domain confusion + soft labels (MLP)",
             lambda ctx: _domain_fit(_net(DomainConfusionClassifier, ctx), ctx),
+            optional=True,
         ),
         Method("guard (SafeTransfer)", guard, note="over {candidates}; picks {selected}"),
         Method("distillation (KMM teacher)", distill, note="fit time includes the teacher's"),
@@ -296,6 +301,37 @@ def _plain_error(model, ctx):
     return 1.0 - _accuracy(base, ctx)
 
 
+def select(rows, methods=None):
+    """Return the rows to run: the default ones, every one, or those that ``methods`` names.
+
+    Parameters
+    ----------
+    rows : list of Method
+        Every row (:func:`methods`).
+    methods : str, sequence of str or None
+        ``None``: every row that is not optional; ``"all"``: every row; else names, or
+        parts of names, of rows, matched without regard to case (a comma-separated
+        string or a sequence). The two baselines (source only, target only) always run.
+
+    Returns
+    -------
+    rows : list of Method
+        The selected rows, in the demo's order.
+    """
+    if methods is None:
+        return [m for m in rows if not m.optional]
+    wanted = [w.strip().lower() for w in (methods.split(",") if isinstance(methods, str) else methods)]
+    wanted = [w for w in wanted if w]
+    if wanted == ["all"]:
+        return list(rows)
+    unknown = [w for w in wanted if not any(w in m.name.lower() for m in rows)]
+    if unknown or not wanted:
+        names = ", ".join(repr(m.name) + (" (optional)" if m.optional else "") for m in rows)
+        raise ValueError(f"--methods: no demo row is named {unknown or methods!r}; the rows are {names}.")
+    baselines = ("source only", "target only")
+    return [m for m in rows if m.kind in baselines or any(w in m.name.lower() for w in wanted)]
+
+
 def run(
     quick=False,
     seed=0,
@@ -305,6 +341,7 @@ def run(
     out=None,
     progress=True,
     threads=1,
+    methods=None,
 ):
     """Fit every estimator on MNIST → digits and print a results table.
 
@@ -331,6 +368,9 @@ def run(
         degrade badly when the cores are shared (a 1000-iteration logistic regression on
         MNIST took 82 s of CPU with two OpenBLAS threads against 1.6 s with one, on a
         busy two-core machine).
+    methods : str, sequence of str or None, default=None
+        The rows to run (see :func:`select`): ``None`` runs every row but the optional
+        ones, ``"all"`` every row.
 
     Returns
     -------
@@ -341,16 +381,22 @@ def run(
     from threadpoolctl import threadpool_limits
 
     out = sys.stdout if out is None else out
+    chosen = _selected(methods)  # before any work: a wrong name fails at once
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         with threadpool_limits(threads):
-            return _run(quick, seed, n_target_labeled, device, figure, out, progress, threads)
+            return _run(quick, seed, n_target_labeled, device, figure, out, progress, threads, chosen)
     finally:
         torch.set_num_threads(previous)
 
 
-def _run(quick, seed, n_target_labeled, device, figure, out, progress, threads):
+def _selected(selection):
+    """:func:`select` on every row (``run``'s parameter ``methods`` hides the function)."""
+    return select(methods(), selection)
+
+
+def _run(quick, seed, n_target_labeled, device, figure, out, progress, threads, ms):
     X, y, sd, y_true, data_name = load_data(quick, seed, n_target_labeled, out)
     ctx = Context(X, y, sd, y_true, seed, device, epochs=8 if quick else 30, quick=quick)
     print(
@@ -360,7 +406,6 @@ def _run(quick, seed, n_target_labeled, device, figure, out, progress, threads):
         file=out,
     )
     rows = []
-    ms = methods()
     bar = _progress(ms, progress)
     for m in bar:
         if progress:

@@ -21,7 +21,7 @@ def quick_run(tmp_path_factory):
     fig = tmp_path_factory.mktemp("demo") / "demo.png"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["--quick", "--no-progress", "--figure", str(fig)]) == 0
+        assert main(["--quick", "--no-progress", "--figure", str(fig), "--methods", "all"]) == 0
     return out.getvalue(), fig
 
 
@@ -46,6 +46,25 @@ def test_demo_rows_beat_source_only(quick_run):
     for name in ["KMM + LR", "DANN (MLP)", "DAN (MLP)"]:
         assert acc[name] > acc["source only (LR)"] + 0.05, (name, acc)
     assert acc["target only (LR)"] > acc["source only (LR)"]
+
+
+def test_demo_rows_are_selectable():
+    rows = _demo.methods()
+    default = _demo.select(rows)
+    assert [m.name for m in default] == [m.name for m in rows if not m.optional]
+    assert any(m.optional for m in rows)  # GTA and domain confusion run on request only
+    assert _demo.select(rows, "all") == rows
+    picked = [m.name for m in _demo.select(rows, "kmm + lr, Gta")]
+    assert picked == ["source only (LR)", "target only (LR)", "KMM + LR", "GTA (MLP)"]
+    with pytest.raises(ValueError, match=r"no demo row is named \['nope'\]; the rows are 'source only"):
+        _demo.select(rows, "KMM,nope")
+
+
+def test_unknown_demo_row_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--methods", "nope", "--no-progress", "--figure", "none"])
+    assert info.value.code == 2
+    assert "no demo row is named ['nope']" in capsys.readouterr().err
 
 
 def test_demo_falls_back_to_the_synthetic_shift(monkeypatch):
