@@ -64,8 +64,8 @@ regression):
   targets are NOT standardised (log wages ~1.6, mpg ~20-30), as a user
   would pass them. Deep CORAL's baseline is ``DAN source only``: its mu=0 net
   is DAN's, bit for bit (same module, optimizer and batches).
-* ``ADDA``: ``ADDAClassifier(random_state=seed)`` at its defaults (20 epochs of
-  stage 1, 20 of stage 2), classification pairs only (no regressor); baseline
+* ``ADDA``: ``ADDAClassifier / ADDARegressor(random_state=seed)`` at their defaults
+  (20 epochs of stage 1, 20 of stage 2); baseline
   ``ADDA source only``, the same net with ``adapt_epochs=0`` (its stage 1 alone,
   bit for bit the same stage 1).
 * ``PADA``: ``PADAClassifier(random_state=seed)`` (DANN's defaults with the class
@@ -152,6 +152,7 @@ from skdomain import (
     SSTCA,
     TCA,
     ADDAClassifier,
+    ADDARegressor,
     DANClassifier,
     DANNClassifier,
     DANNRegressor,
@@ -209,7 +210,7 @@ METHODS = {
     "guard+DANN": ("source only", False),
 }
 #: methods with a classifier only: skipped on the regression pairs
-CLASSIFICATION_ONLY = {"ADDA source only", "ADDA", "PADA", "GTA"}
+CLASSIFICATION_ONLY = {"PADA", "GTA"}
 #: each guard's candidates (its baselines: source only, net source only with DANN, and target
 #: only with 20 labels); they are run as methods of their own too, for the comparison
 GUARDS = {"guard": ("KMM", "TCA"), "guard+DANN": ("KMM", "TCA", "DANN")}
@@ -270,7 +271,8 @@ def fit_method(name, task, X, y, sd, seed, metric=None):
     yf = y if clf else y.astype(np.float32)
     if name in ("ADDA", "ADDA source only"):  # stage 1 alone (adapt_epochs=0): ADDA's own baseline
         adapt = {"adapt_epochs": 0} if name == "ADDA source only" else {}
-        return _Float32(ADDAClassifier(random_state=seed, **adapt).fit(Xf, yf, sample_domain=sd))
+        adda = ADDAClassifier if clf else ADDARegressor
+        return _Float32(adda(random_state=seed, **adapt).fit(Xf, yf, sample_domain=sd))
     net = {
         "net source only": (DANNClassifier, DANNRegressor, {"mu": 0.0}),
         "DANN": (DANNClassifier, DANNRegressor, {}),

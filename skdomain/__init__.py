@@ -4,6 +4,7 @@ from ._labeled import LabeledOnly
 from .active import MMDQuerySelector
 from .deep import (
     ADDAClassifier,
+    ADDARegressor,
     DANClassifier,
     DANNClassifier,
     DANNRegressor,
@@ -44,6 +45,7 @@ __all__ = [
     "DeepCORALRegressor",
     "DistillationClassifier",
     "ADDAClassifier",
+    "ADDARegressor",
     "PADAClassifier",
     "GTAClassifier",
     "DomainConfusionClassifier",

@@ -52,6 +52,7 @@ from skdomain import (
 from skdomain.active import MMDQuerySelector
 from skdomain.deep import (
     ADDAClassifier,
+    ADDARegressor,
     DANClassifier,
     DANNClassifier,
     DANNRegressor,
@@ -333,6 +334,7 @@ ESTIMATORS = {
         xfail={**_NET, **_CLASSIFIER},
         **_SGD,
     ),
+    ADDARegressor: Entry(params=[dict(adapt_epochs=10, **_DEEP)], xfail=_NET_REGRESSOR, **_SGD),
     # three phases per step (D, G, then F and C); gated: the gate's own D on detached features
     GTAClassifier: Entry(
         params=[

@@ -73,7 +73,7 @@ term that becomes NaN or infinite stops the fit
 (``skdomain.exceptions.DivergenceWarning``).
 """
 
-from ._adda import ADDAClassifier
+from ._adda import ADDAClassifier, ADDARegressor
 from ._batch import DomainBatch
 from ._classifier import DomainClassifierMixin
 from ._confusion import DomainConfusionClassifier, DomainConfusionRegressor
@@ -100,6 +100,7 @@ from ._scoring import labeled_score
 
 __all__ = [
     "ADDAClassifier",
+    "ADDARegressor",
     "BalancedDomainBatches",
     "DANClassifier",
     "DANRegressor",

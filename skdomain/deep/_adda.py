@@ -12,6 +12,7 @@ from ._dann import ADVERSARIAL_BETAS
 from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc, gate_doc
 from ._modules import Discriminator, DomainMLP, FeatureHook, flatten_features
 from ._net import DomainNet
+from ._regressor import DomainRegressorMixin
 
 __all__ = ["ADDAClassifier"]
 
@@ -68,7 +69,9 @@ _ADDA_DOC = r"""
     .. math::
 
         \min_{M_s, C} \mathcal{L}_{\mathrm{cls}} = \mathbb{E}_{(x_s, y_s) \sim S}[\ell(C(M_s(x_s)), y_s)]
-        + \mathbb{E}_{(x_l, y_l) \sim T_L}[\ell(C(M_s(x_l)), y_l)].
+        + \mathbb{E}_{(x_l, y_l) \sim T_L}[\ell(C(M_s(x_l)), y_l)]
+
+    (:math:`\ell` the cross-entropy; for :class:`ADDARegressor` the squared error).
 
     Labeled target rows enter here, and only here: the classifier :math:`C` is fixed
     after stage 1, so stage 1 is where a label can teach it; they also give :math:`M_s`,
@@ -374,5 +377,35 @@ class ADDAClassifier(_DetachedGateMixin, _ADDAMixin, DomainClassifierMixin, Doma
             omega_clip=omega_clip,
             **kwargs,
         )
+        self.adversary = adversary
+        self.adapt_epochs = adapt_epochs
+
+
+class ADDARegressor(_ADDAMixin, DomainRegressorMixin, DomainNet):
+    __doc__ = (
+        "Adversarial discriminative domain adaptation (ADDA) for regression (a skorch net); no gate.\n"
+        + r"""
+    Stage 2 needs no label, so the regressor runs the same two stages as
+    :class:`ADDAClassifier`; stage 1's loss is the squared error. Like the family's other
+    regressors it has no gate (the gate's discriminator sees the one-hot class).
+"""
+        + fill_doc(_ADDA_DOC)
+        + r"""
+    Examples
+    --------
+    >>> from skdomain.datasets import make_domain_shift
+    >>> from skdomain.deep import ADDARegressor
+    >>> X, y, sd = make_domain_shift(100, 100, task="regression", random_state=0)
+    >>> net = ADDARegressor(max_epochs=3, adapt_epochs=2, random_state=0)
+    >>> net = net.fit(X, y, sample_domain=sd)
+    >>> net.predict(X[sd < 0]).shape
+    (100,)
+    >>> [row["stage"] for row in net.history]
+    ['source', 'source', 'source', 'target', 'target']
+"""
+    )
+
+    def __init__(self, module=DomainMLP, *, adversary=Discriminator, adapt_epochs=20, **kwargs):
+        super().__init__(module, **kwargs)
         self.adversary = adversary
         self.adapt_epochs = adapt_epochs

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from skdomain.datasets import make_domain_shift
-from skdomain.deep import ADDAClassifier, DomainBatch
+from skdomain.deep import ADDAClassifier, ADDARegressor, DomainBatch
 from skdomain.deep._adda import adda_losses
 
 SMALL = dict(batch_size=16, module__hidden_units=(8, 6), adversary__hidden_units=(8,), random_state=0)
@@ -79,6 +79,27 @@ def test_stage_two_keeps_the_source_encoder_and_the_classifier_and_trains_the_ta
     assert last["train_loss_map"] == pytest.approx(np.mean(net.history[-1, "batches", :, "train_loss_map"]))
     # the stage's train_loss is the encoder's phase (the last one)
     assert last["batches"][-1]["train_loss"] == pytest.approx(last["batches"][-1]["train_loss_map"], rel=1e-6)
+
+
+def test_the_regressor_runs_the_same_two_stages_on_the_squared_error():
+    X, y, sd = make_domain_shift(60, 50, task="regression", n_target_labeled=6, random_state=0)
+    only = ADDARegressor(max_epochs=3, adapt_epochs=0, **SMALL).fit(X, y, sample_domain=sd)
+    net = ADDARegressor(max_epochs=3, adapt_epochs=4, **SMALL).fit(X, y, sample_domain=sd)
+    assert _equal(_params(net.source_module_), _params(only.module_))
+    assert _equal(_params(net.module_.head), _params(only.module_.head))
+    assert not _equal(_params(net.module_.feature_extractor), _params(only.module_.feature_extractor))
+    assert [r["stage"] for r in net.history] == ["source"] * 3 + ["target"] * 4
+    # stage 1's task term is the squared error: near the final weights' MSE on the labeled rows
+    lab = ~np.isnan(y)  # NaN marks the unlabeled rows
+    with torch.no_grad():
+        out = only.module_(torch.as_tensor(X[lab], dtype=torch.float32))[0].squeeze(-1).numpy()
+    mse = np.mean((out - y[lab]) ** 2)
+    assert only.history[-1, "train_loss_task"] == pytest.approx(
+        mse, rel=0.5
+    )  # an epoch's mean, moving weights
+    pred = net.predict(X[sd < 0])
+    assert pred.shape == (50,) and np.isfinite(pred).all()
+    assert not np.allclose(pred, only.predict(X[sd < 0]))  # through M_t, not M_s
 
 
 def test_the_target_encoder_starts_equal_to_the_source_encoder():
