@@ -1,5 +1,6 @@
 """Transfer Component Analysis (Pan et al., 2011)."""
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +26,7 @@ from ..metrics._kernels import (
     leading_directions,
     nystroem_map,
     resolve_gamma,
+    working_blocks,
 )
 from ..utils._domains import check_domains
 from ..utils._linalg import eigh
@@ -36,6 +38,27 @@ _EXACT_MAX = 6000  # above this many rows, "auto" switches to Nyström landmarks
 _AUTO_LANDMARKS = 1000
 _AUTO_COMPONENTS = 100  # n_components="auto": at most this many (fewer for a lower kernel rank)
 _AUTO_RTOL = 1e-8  # ... and only those whose eigenvalue exceeds this fraction of the largest
+_EXACT_BYTES_PER_ENTRY = 16  # the exact path holds K and, while computing it, a temporary as large
+
+
+def _physical_memory():
+    """Bytes of physical memory of this machine, or ``None`` where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_exact_fits(n):
+    """Raise a clear error before the exact path allocates an ``n x n`` kernel larger than the memory."""
+    need, total = _EXACT_BYTES_PER_ENTRY * n**2, _physical_memory()
+    if total is not None and need > total:
+        raise ValueError(
+            f"n_landmarks=None solves TCA exactly on the {n} x {n} kernel matrix of the training "
+            f"rows, which needs about {need / 2**30:.1f} GiB, more than this machine's "
+            f"{total / 2**30:.1f} GiB of memory: use Nyström landmarks (n_landmarks='auto' takes "
+            f"{_AUTO_LANDMARKS} above {_EXACT_MAX} rows, or give an int)."
+        )
 
 
 def _domain_vector(source):
@@ -166,8 +189,21 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     With Nyström landmarks (``n_landmarks``), :math:`K \approx \Phi\Phi^\top`
     (:math:`\Phi = U S V^\top`) and :math:`W = U a`, which turns the problem exactly
-    into an :math:`r\times r` pencil; fitting costs :math:`O(n r^2)` time and
-    :math:`O(n r)` memory.
+    into an :math:`r\times r` pencil built from :math:`\Phi^\top\Phi`,
+    :math:`\Phi^\top\mathbf 1` and :math:`\Phi^\top e`, summed over blocks of rows:
+    fitting costs :math:`O(n r^2)` time, and memory for one block of rows plus
+    :math:`O(r^2)`, never :math:`O(n r)`. Measured on 50,000 + 50,000 rows of 10
+    features (1000 landmarks, one thread): about 20 s and 1.2 GiB of peak memory
+    (``benchmarks/bench_scale.py``).
+
+    Memory: ``fit`` on the Nyström path and ``transform`` on both paths compute
+    the kernel in blocks of rows that fit scikit-learn's ``working_memory``
+    (:func:`sklearn.set_config`, 1024 MiB by default; lower it to use less), so
+    transforming a million rows needs the input, the output and one block, never a
+    :math:`10^6\times n_{fit}` kernel. Blocks agree with a single block up to
+    round-off (BLAS rounds a row of a product according to the number of rows of
+    the call). The exact path holds the :math:`n\times n` kernel: ``fit`` refuses it
+    with a clear error when it needs more than the machine's physical memory.
 
     Without any target row (a :class:`~skdomain.utils.DomainWarning` is issued)
     :math:`L = 0` and TCA reduces to PCA of the empirical kernel map (the top
@@ -208,8 +244,11 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     n_landmarks : int, "auto" or None, default="auto"
         Number :math:`r` of Nyström landmarks (drawn uniformly from all training
         rows; all rows when :math:`r \ge n`, which reproduces the exact solution).
-        ``None`` always solves the exact problem (:math:`O(n^2)` memory);
-        ``"auto"`` is exact up to 6000 rows and uses 1000 landmarks above.
+        ``None`` always solves the exact problem (:math:`O(n^2)` memory: an error
+        when the :math:`n\times n` kernel and its temporary, 16 :math:`n^2` bytes,
+        exceed the physical memory); ``"auto"`` is exact up to 6000 rows and uses
+        1000 landmarks above (measured against the exact solve on 6000-row
+        subsamples in ``benchmarks/bench_scale.py``).
     random_state : int, RandomState instance or None, default=None
         Seeds the landmarks, the Lanczos start vector and the bandwidth rule's
         subsample.
@@ -329,6 +368,8 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         r = self.n_landmarks
         if r == "auto":
             r = None if n <= self._exact_max else _AUTO_LANDMARKS
+        if r is None:
+            _check_exact_fits(n)
         self._fit_components(d, None if r is None else min(r, n), rng)
         if self._auto:
             # Components of near-zero embedded variance carry nothing a final estimator can use,
@@ -416,16 +457,41 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.X_fit_ = XL
 
     def _fit_landmarks(self, X, e, r, rng):
-        XL, nmap, U, s2, Vs = self._landmark_factor(X, r, rng)
+        # The pencil needs the factor Phi (n x k) only through Phi^T Phi, Phi^T 1 and Phi^T e:
+        # accumulate them over blocks of rows (O(block x r) memory, never Phi itself). Each
+        # block of Phi is formed (C nmap, C = k(X, X_L)) rather than summing C^T C and
+        # projecting it afterwards, which would halve the products but lose the small
+        # directions' accuracy (errors of eps lambda_max^2 / lambda_i^2 instead of eps
+        # lambda_max / lambda_i), hence the rank rule. With Phi = U S V^T (U^T U = I):
+        # U^T H U = I - n ubar ubar^T, ubar = V^T Phi^T 1 / (n s), and U^T e = V^T Phi^T e / s.
+        n, m = X.shape[0], self.n_components_
+        XL = X[landmark_indices(n, r, rng)]  # fancy indexing: a copy, not the caller's rows
+        nmap = nystroem_map(XL, kernel=self.kernel, params=self._params)  # Phi(x) = k(x, X_L) nmap
+        k = nmap.shape[1]
+        G, p1, pe = np.zeros((k, k)), np.zeros(k), np.zeros(k)
+        # per row: the kernel block, sklearn's distance temporary and the block of Phi
+        for rows in working_blocks(n, 8 * (2 * XL.shape[0] + k)):
+            P = kernel_matrix(X[rows], XL, kernel=self.kernel, **self._params) @ nmap
+            G += P.T @ P
+            p1 += P.sum(axis=0)
+            if e is not None:
+                pe += e[rows] @ P
+        check_kernel_values(G, self.kernel, "the Nyström factor of the training rows")
+        s2, Vs = eigh((G + G.T) / 2)
+        keep = s2 > RANK_RTOL * max(s2.max(), np.finfo(float).tiny)  # the rule of leading_directions
+        s2, Vs = s2[keep], Vs[:, keep]
+        if self._auto and 0 < s2.size < m:
+            m = self.n_components_ = s2.size
+        if m > s2.size:
+            raise _rank_error(m, s2.size, "the Nyström factor", " or raise n_landmarks")
         s = np.sqrt(s2)
-        S2 = np.diag(s2)
-        Uc = U - U.mean(axis=0)  # H U
-        A = S2 @ (U.T @ Uc) @ S2  # S^2 U^T H U S^2
+        g1 = s * (Vs.T @ p1) / np.sqrt(n)  # sqrt(n) S^2 ubar
+        A = np.diag(s2**2) - np.outer(g1, g1)  # S^2 U^T H U S^2
         Bm = self.mu * np.eye(s.size)
         if e is not None:
-            g = s2 * (U.T @ e)  # S^2 U^T e
+            g = s * (Vs.T @ pe)  # S^2 U^T e
             Bm += np.outer(g, g)
-        lam, a = _solve_pencil(A, Bm, self.n_components_)
+        lam, a = _solve_pencil(A, Bm, m)
         self._set_landmark_components(XL, nmap, s, Vs, lam, a)
 
     def transform(self, X):
@@ -444,7 +510,11 @@ class TCA(DomainRequestMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        Z = kernel_matrix(X, self.X_fit_, kernel=self.kernel, **self._params) @ self.components_
+        Z = np.empty((X.shape[0], self.components_.shape[1]))
+        # k(X, X_fit) in blocks of rows: the kernel block and sklearn's distance temporary
+        for rows in working_blocks(X.shape[0], 16 * self.X_fit_.shape[0]):
+            K = kernel_matrix(X[rows], self.X_fit_, kernel=self.kernel, **self._params)
+            Z[rows] = K @ self.components_
         return check_kernel_values(Z, self.kernel, "the embedding of the rows to transform")
 
     def fit_transform(self, X, y=None, sample_domain=None):

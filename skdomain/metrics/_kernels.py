@@ -18,6 +18,7 @@ data inside the range are never touched.
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -319,6 +320,27 @@ def row_blocks(n_rows, n_cols):
     step = max(1, _BLOCK // max(n_cols, 1))
     for start in range(0, n_rows, step):
         yield slice(start, min(start + step, n_rows))
+
+
+def working_blocks(n_rows, row_bytes):
+    """Slices of rows whose working set (``row_bytes`` a row) fits sklearn's ``working_memory`` (private).
+
+    The rule of :func:`sklearn.metrics.pairwise_distances_chunked`: about
+    ``working_memory`` MiB (:func:`sklearn.set_config`, default 1024) per block. No
+    block has a single row unless ``n_rows`` is 1: numpy sends a one-row product to a
+    matrix-vector BLAS routine whose rounding differs from the matrix-matrix one, so
+    with blocks of at least two rows, row-wise results (kernel rows times a matrix) do
+    not depend on the blocking.
+    """
+    budget = get_config()["working_memory"] * 2**20
+    step = max(2, int(budget // max(row_bytes, 1)))
+    stops = list(range(step, n_rows, step))
+    if stops and n_rows - stops[-1] == 1:
+        stops.pop()  # a lone last row joins the block before it
+    start = 0
+    for stop in [*stops, n_rows]:
+        yield slice(start, stop)
+        start = stop
 
 
 def kernel_row_sums(A, B=None, *, kernel="rbf", params=None, exclude_diagonal=False):
