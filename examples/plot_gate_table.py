@@ -230,7 +230,13 @@ plt.show()
 # DANN        85.1 (+3.4)     83.0 (+5.5)     −2.1      +9.8
 # ADDA        23.7 (+64.7)    31.9 (+56.6)    +8.1      +16.2
 # PADA        85.5 (+3.0)     83.8 (+4.6)     −1.6      +12.1
+# GTA         86.5 (+2.0)     86.0 (+2.5)     −0.5      +2.1
+# confusion   84.7 (+3.8)     84.4 (+4.0)     −0.2
 # ==========  ==============  ==============  ========  ==========
+#
+# (GTA and domain confusion: ``--methods GTA,confusion``, the same seeds;
+# ``benchmarks/results/gate_table_gta_confusion.log``. This page runs the
+# first five only, to stay fast.)
 #
 # Target only scores 91.5 ± 0.9 (MNIST → digits) and 85.4 ± 0.9 (digits →
 # MNIST), source only 17.7 and 15.7; the talk's Δ is its SVHN → MNIST column.
