@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval
 
 from ._classifier import DomainClassifierMixin
 from ._dann import ADVERSARIAL_BETAS
-from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc, gate_doc
+from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc, gate_doc, phase_optimizers
 from ._modules import Discriminator, DomainMLP, FeatureHook, flatten_features
 from ._net import DomainNet
 from ._regressor import DomainRegressorMixin
@@ -213,17 +213,8 @@ class _ADDAMixin:
         self : object
             The net, with its three optimizers.
         """
-        stage1 = list(self.module_.named_parameters())
-        if getattr(self, "gate", False):
-            stage1 += list(self.discriminator_.named_parameters())
-        pargs, kw = self.get_params_for_optimizer("optimizer", stage1)
-        self.optimizer_ = self.optimizer(*pargs, **kw)
-        for name, module in (("adversary", self.adversary_), ("target", self.module_)):
-            pargs, kw = self.get_params_for_optimizer("optimizer", module.named_parameters())
-            if self.optimizer is torch.optim.Adam and "betas" not in kw:
-                kw["betas"] = ADVERSARIAL_BETAS
-            setattr(self, f"optimizer_{name}_", self.optimizer(*pargs, **kw))
-        return self
+        extra = [("adversary", self.adversary_), ("target", self.module_)]
+        return phase_optimizers(self, extra, ADVERSARIAL_BETAS)
 
     # ------------------------------------------------------------------ stages
     def fit_loop(self, X, y=None, epochs=None, **fit_params):

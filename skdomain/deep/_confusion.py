@@ -19,7 +19,14 @@ from ..exceptions import SoftLabelWarning
 from ._adda import _build
 from ._classifier import DomainClassifierMixin
 from ._dann import ADVERSARIAL_BETAS
-from ._gate import _DetachedGateMixin, detached_gate_doc_parts, domain_cross_entropy, fill_doc, gate_doc
+from ._gate import (
+    _DetachedGateMixin,
+    detached_gate_doc_parts,
+    domain_cross_entropy,
+    fill_doc,
+    gate_doc,
+    phase_optimizers,
+)
 from ._modules import Discriminator, DomainMLP
 from ._net import DomainNet, _outside_stacklevel
 from ._regressor import DomainRegressorMixin
@@ -154,18 +161,8 @@ class _ConfusionMixin:
         self : object
             The net, with its two optimizers.
         """
-        main = list(self.module_.named_parameters())
-        if getattr(self, "gate", False):
-            main += list(self.discriminator_.named_parameters())
-        for attr, params in (
-            ("optimizer_", main),
-            ("optimizer_domain_", self.domain_classifier_.named_parameters()),
-        ):
-            pargs, kw = self.get_params_for_optimizer("optimizer", params)
-            if self.optimizer is torch.optim.Adam and "betas" not in kw:
-                kw["betas"] = ADVERSARIAL_BETAS
-            setattr(self, attr, self.optimizer(*pargs, **kw))
-        return self
+        domain = [("domain", self.domain_classifier_)]
+        return phase_optimizers(self, domain, ADVERSARIAL_BETAS, main_betas=ADVERSARIAL_BETAS)
 
     def step_phases(self):
         """Return the phases of a step: the domain classifier's, then the network's.

@@ -148,6 +148,31 @@ def build_discriminator(net, n_in):
     return module.to(net.device)
 
 
+def phase_optimizers(net, extra, betas, main_betas=None):
+    """Build the optimizers of a net with several phases (:meth:`DomainNet.step_phases`).
+
+    ``optimizer_`` takes the module's parameters and, with ``gate=True``, the gate's
+    discriminator's; each ``(name, module)`` of ``extra`` gets ``optimizer_<name>_`` on
+    its own parameters. All are the net's ``optimizer`` class with ``optimizer__*``;
+    Adam gets ``betas`` on the extra optimizers (and ``main_betas`` on ``optimizer_``
+    when given) unless ``optimizer__betas`` sets them, as is usual for adversarial games.
+    """
+
+    def build(params, adam_betas):
+        pargs, kw = net.get_params_for_optimizer("optimizer", params)
+        if adam_betas is not None and net.optimizer is torch.optim.Adam and "betas" not in kw:
+            kw["betas"] = adam_betas
+        return net.optimizer(*pargs, **kw)
+
+    main = list(net.module_.named_parameters())
+    if getattr(net, "gate", False):
+        main += list(net.discriminator_.named_parameters())
+    net.optimizer_ = build(main, main_betas)
+    for name, module in extra:
+        setattr(net, f"optimizer_{name}_", build(module.named_parameters(), betas))
+    return net
+
+
 class _GateMixin:
     r"""The gate on ``self.discriminator_``: :math:`\omega`, the gated task loss, the joint terms.
 

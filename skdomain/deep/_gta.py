@@ -12,7 +12,7 @@ from torch import nn
 
 from ._adda import _build
 from ._classifier import DomainClassifierMixin
-from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc, gate_doc
+from ._gate import _DetachedGateMixin, detached_gate_doc_parts, fill_doc, gate_doc, phase_optimizers
 from ._modules import Discriminator, DomainMLP, _mlp, check_hidden_units
 from ._net import DomainNet
 
@@ -340,18 +340,8 @@ class _GTAMixin:
         self : object
             The net, with its three optimizers.
         """
-        main = list(self.module_.named_parameters())
-        if getattr(self, "gate", False):
-            main += list(self.discriminator_.named_parameters())
-        pargs, kw = self.get_params_for_optimizer("optimizer", main)
-        self.optimizer_ = self.optimizer(*pargs, **kw)
-        for name in ("adversary", "generator"):
-            module = getattr(self, name + "_")
-            pargs, kw = self.get_params_for_optimizer("optimizer", module.named_parameters())
-            if self.optimizer is torch.optim.Adam and "betas" not in kw:
-                kw["betas"] = GTA_BETAS
-            setattr(self, f"optimizer_{name}_", self.optimizer(*pargs, **kw))
-        return self
+        extra = [("adversary", self.adversary_), ("generator", self.generator_)]
+        return phase_optimizers(self, extra, GTA_BETAS)
 
     # ------------------------------------------------------------------ the step
     def step_phases(self):
