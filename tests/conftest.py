@@ -79,6 +79,8 @@ from skdomain.transfer import (
     LwFClassifier,
     MultiTaskNet,
     NetFeatures,
+    ProgressiveNetClassifier,
+    ProgressiveNetRegressor,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -436,7 +438,15 @@ ESTIMATORS = {
             random_state=0,
         ),
     ),
+    ProgressiveNetClassifier: _transfer_entry(
+        CLASSIFIER_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
+    ),
     FineTuningRegressor: _transfer_entry(
+        REGRESSOR_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
+    ),
+    ProgressiveNetRegressor: _transfer_entry(
         REGRESSOR_WIDTHS,
         dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
     ),

@@ -8,6 +8,8 @@ comes in and how its layers are named: the user guide, "Network-to-network trans
 - ``NetFeatures``: the outputs of named layers of a pretrained network as features.
 - ``FineTuningClassifier``, ``FineTuningRegressor``: a new head, frozen or layer-wise rates.
 - ``LwFClassifier``: Learning without Forgetting (Li & Hoiem, 2016).
+- ``ProgressiveNetClassifier``, ``ProgressiveNetRegressor``: progressive networks
+  (Rusu et al., 2016), frozen columns and a new one fed through lateral adapters.
 - ``AttentionTransferClassifier``: a student matching its teacher's spatial attention maps
   (Zagoruyko & Komodakis, 2017), optionally with distillation.
 - ``JacobianMatchingClassifier``: distillation that also matches input gradients
@@ -24,12 +26,15 @@ from ._finetune import FineTuningClassifier, FineTuningRegressor
 from ._jacobian import JacobianMatchingClassifier
 from ._lwf import LwFClassifier
 from ._multitask import MultiTaskMLP, MultiTaskNet
+from ._progressive import ProgressiveNetClassifier, ProgressiveNetRegressor
 
 __all__ = [
     "NetFeatures",
     "FineTuningClassifier",
     "FineTuningRegressor",
     "LwFClassifier",
+    "ProgressiveNetClassifier",
+    "ProgressiveNetRegressor",
     "AttentionTransferClassifier",
     "DigitConvNet",
     "JacobianMatchingClassifier",

@@ -340,14 +340,18 @@ class _FineTuningNet(NeuralNet):
         X, y = validate_data(self, X, y, dtype=np.float32, reset=reset, multi_output=self._multi_output)
         y = self._encode_y(y, reset=reset)
         if reset:
-            probe = pretrained_module(self.pretrained, type(self).__name__)
-            check_pretrained_width(probe, X, type(self).__name__)
+            self._check_pretrained_width(X)
         with self._fitting():
             if reset:
                 self.initialize()
             X, y = self._fit_arrays(X, y)
             NeuralNet.partial_fit(self, X, y, **fit_params)
         return self
+
+    def _check_pretrained_width(self, X):
+        """Raise before any copy is trained when ``X``'s width is not the pretrained network's."""
+        probe = pretrained_module(self.pretrained, type(self).__name__)
+        check_pretrained_width(probe, X, type(self).__name__)
 
     def _check_fit_params(self, fit_params):
         if "sample_domain" in fit_params:
