@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.dataset import get_len, unpack_data
+from skorch.history import History
 from skorch.utils import TeeGenerator, to_numpy, to_tensor
 
 from .._base import DomainRequestMixin
@@ -1018,9 +1019,12 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """Whether the per-batch losses may wait on the device until the epoch's end.
 
         Not when a callback (or a subclass's own batch hook) may read the history's
-        per-batch values during the epoch (:func:`_reads_batches`): skorch's loop then
-        reads each batch's loss as it ends.
+        per-batch values during the epoch (:func:`_reads_batches`), nor with a history
+        other than skorch's ``History`` (``DistributedHistory`` records through a store):
+        skorch's loop then reads each batch's loss as it ends.
         """
+        if type(self.history) is not History:  # e.g. skorch's DistributedHistory writes through a store
+            return False
         if type(self).on_batch_begin is not NeuralNet.on_batch_begin:
             return False
         if type(self).on_batch_end is not DomainNet.on_batch_end:
