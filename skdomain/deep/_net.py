@@ -6,7 +6,7 @@ import sys
 import textwrap
 import warnings
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,7 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.dataset import unpack_data
+from skorch.dataset import get_len, unpack_data
+from skorch.history import History
 from skorch.utils import TeeGenerator, to_numpy, to_tensor
 
 from .._base import DomainRequestMixin
@@ -72,12 +73,30 @@ def _to_host(parts):
     if not parts:
         return []
     dev = parts[-1].device
-    flat = torch.cat([p.reshape(-1).to(dev) for p in parts]).cpu().tolist()
+    flat = torch.cat([p.reshape(-1).to(dev) for p in parts]).tolist()  # one device read
     out, pos = [], 0
     for p in parts:
         out.append(flat[pos : pos + p.numel()])
         pos += p.numel()
     return out
+
+
+def _reads_batches(cb):
+    """Whether callback ``cb`` may read the history's per-batch values during an epoch.
+
+    A callback that overrides neither ``on_batch_begin`` nor ``on_batch_end`` reads them,
+    if at all, at the epoch's end (skorch's scoring and logging callbacks); skorch's
+    ``LRScheduler`` reads them during the epoch only as ``ReduceLROnPlateau`` stepped per
+    batch. Any other batch hook is assumed to read them.
+    """
+    kind = type(cb)
+    base = skorch.callbacks.Callback
+    if kind.on_batch_begin is base.on_batch_begin and kind.on_batch_end is base.on_batch_end:
+        return False
+    if isinstance(cb, skorch.callbacks.LRScheduler):
+        plateau = getattr(cb, "lr_scheduler_", None)
+        return cb.step_every == "batch" and isinstance(plateau, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    return True
 
 
 def _outside_stacklevel():
@@ -638,6 +657,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """Reset the divergence watch at the start of a fit / partial_fit call."""
         self._diverged = None
         self._watching = True
+        vars(self).pop("_epoch_read", None)
         self._losses = []
         self._loss_first = None
         self._explode_warned = False
@@ -646,6 +666,7 @@ class DomainNet(DomainRequestMixin, NeuralNet):
         """Drop the device tensors of the watch (and of an interrupted epoch's terms) after a call."""
         self._terms = {}
         self._watching = False
+        vars(self).pop("_epoch_read", None)
         self._losses = []
         self._loss_first = None
 
@@ -950,18 +971,14 @@ class DomainNet(DomainRequestMixin, NeuralNet):
             Further arguments of skorch's ``on_epoch_end``.
         """
         super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
-        terms, self._terms = getattr(self, "_terms", {}), {}
-        losses, self._losses = getattr(self, "_losses", []), []
-        # one transfer for the epoch: the batch values of the tensor terms and the batches' total
-        # losses; the divergence watch reads their finiteness on the host, so it adds no device work
-        tensor_terms = [n for n, v in terms.items() if torch.is_tensor(v[0])]
-        parts = [torch.stack(terms[n]).float() for n in tensor_terms]
-        if losses:
-            parts.append(torch.stack(losses).float())
-        host = iter(_to_host(parts))
-        for name in tensor_terms:
-            terms[name] = next(host)
-        losses = next(host) if losses else []
+        # the terms were read with the batch losses at the end of the training pass (one read per
+        # epoch); only terms logged after it, if any, are read here
+        terms, losses = vars(self).pop("_epoch_read", None) or ({}, [])
+        if getattr(self, "_terms", None) or getattr(self, "_losses", None):
+            more, more_losses, _ = self._read_terms()
+            for name, values in more.items():
+                terms[name] = terms.get(name, []) + values
+            losses = losses + more_losses
         batches = self.history[-1]["batches"]
         for name, values in terms.items():
             for row, v in zip(batches, values):
@@ -976,6 +993,96 @@ class DomainNet(DomainRequestMixin, NeuralNet):
                 self._loss_first = losses[0]  # the call's first batch
         mean = math.fsum(losses) / len(losses) if losses and flags["train_loss"] else None
         self._check_epoch(flags, self._loss_first, mean)
+
+    def _read_terms(self, extra=None):
+        """Take the epoch's logged terms and watched losses off the net and read them in one transfer.
+
+        ``extra`` is a further list of scalar tensors read in the same transfer (the
+        batches' step losses), returned as host floats with their dtype's exact value.
+        The divergence watch then reads finiteness on the host: it adds no device work.
+        """
+        terms, self._terms = getattr(self, "_terms", {}), {}
+        losses, self._losses = getattr(self, "_losses", []), []
+        tensor_terms = [n for n, v in terms.items() if torch.is_tensor(v[0])]
+        parts = [torch.stack(terms[n]).float() for n in tensor_terms]
+        if losses:
+            parts.append(torch.stack(losses).float())
+        if extra:
+            parts.append(torch.stack(extra))  # not cast: the values skorch's loss.item() would give
+        host = iter(_to_host(parts))
+        for name in tensor_terms:
+            terms[name] = next(host)
+        losses = next(host) if losses else []
+        return terms, losses, (next(host) if extra else [])
+
+    def _defers_batch_reads(self):
+        """Whether the per-batch losses may wait on the device until the epoch's end.
+
+        Not when a callback (or a subclass's own batch hook) may read the history's
+        per-batch values during the epoch (:func:`_reads_batches`), nor with a history
+        other than skorch's ``History`` (``DistributedHistory`` records through a store):
+        skorch's loop then reads each batch's loss as it ends.
+        """
+        if type(self.history) is not History:  # e.g. skorch's DistributedHistory writes through a store
+            return False
+        if type(self).on_batch_begin is not NeuralNet.on_batch_begin:
+            return False
+        if type(self).on_batch_end is not DomainNet.on_batch_end:
+            return False
+        return not any(_reads_batches(cb) for _, cb in getattr(self, "callbacks_", []))
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """Run one training or validation pass (skorch's), reading the batch losses once at its end.
+
+        skorch's loop reads ``step["loss"].item()`` after every batch: on a GPU each read
+        waits for the queued work. Here the batch losses stay on the device and reach the
+        host in one transfer when the pass ends (with the logged terms, for training), and
+        are written to the batches' ``<prefix>_loss`` before ``on_epoch_end`` (skorch's
+        ``PassthroughScoring`` and the loggers read them there); the history holds the same
+        keys, in the same order, with the same values. When a callback may read per-batch
+        values during the epoch (a batch hook other than skorch's ``LRScheduler`` without
+        per-batch ``ReduceLROnPlateau``), skorch's loop runs unchanged.
+
+        Parameters
+        ----------
+        iterator : iterable or None
+            The batches; ``None`` skips the pass.
+        training : bool
+            Whether the pass trains.
+        prefix : str
+            ``"train"`` or ``"valid"``: the prefix of the history keys.
+        step_fn : callable
+            The step of one batch (:meth:`train_step` or ``validation_step``).
+        **fit_params : dict
+            Passed on to ``step_fn``.
+        """
+        if iterator is None or not self._defers_batch_reads():
+            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            return
+        key, losses, rows = prefix + "_loss", [], []
+        try:
+            for batch in iterator:
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                losses.append(step["loss"].detach())
+                self.history.record_batch(key, None)  # its value is written when the pass ends
+                rows.append(self.history[-1]["batches"][-1])
+                size = get_len(batch[0]) if isinstance(batch, (tuple, list)) else get_len(batch)
+                self.history.record_batch(prefix + "_batch_size", size)
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+        except BaseException:
+            with suppress(Exception):  # the batches done so far keep their values, as in skorch's loop
+                for row, value in zip(rows, _to_host([torch.stack(losses)])[0] if losses else []):
+                    row[key] = value
+            raise
+        if training and getattr(self, "_watching", False):
+            terms, watched, values = self._read_terms(losses)
+            self._epoch_read = (terms, watched)
+        else:
+            values = _to_host([torch.stack(losses)])[0] if losses else []
+        for row, value in zip(rows, values):
+            row[key] = value
+        self.history.record(prefix + "_batch_count", len(rows))
 
     # ------------------------------------------------------------------ prediction
     def _check_not_diverged(self):
