@@ -350,6 +350,11 @@ class SelectiveJointFineTuningClassifier(ClassifierMixin, _FineTuningNet):
             )
         return target, ~target
 
+    @staticmethod
+    def _part(y, mask):
+        part = np.asarray(y)[mask]
+        return np.asarray(part.tolist()) if part.dtype == object and part.size else part
+
     def _encode_target(self, y):
         return FineTuningClassifier._encode_y(self, y, reset=True)
 
@@ -378,18 +383,22 @@ class SelectiveJointFineTuningClassifier(ClassifierMixin, _FineTuningNet):
             raise TypeError(f"{owner} does not support sample_weight.")
         self._check_own_params()
         X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
-        check_classification_targets(y)
         target, source = self._split(X, y, sample_domain, owner)
-        y_t = self._encode_target(y[target])
+        # the two label spaces are checked apart (their own dtype: y may be an object array of both)
+        y_t = self._encode_target(self._part(y, target))
         probe, source_classes = self._source_classes(owner)
         check_pretrained_width(probe, X, owner)
-        y_s = np.asarray(y)[source]
-        pos = np.clip(np.searchsorted(source_classes, y_s), 0, max(len(source_classes) - 1, 0))
-        if y_s.size and (source_classes.size == 0 or (source_classes[pos] != y_s).any()):
-            bad = np.setdiff1d(y_s, source_classes)[:5]
+        y_s = self._part(y, source)
+        if y_s.size:
+            check_classification_targets(y_s)
+        index = {c: i for i, c in enumerate(source_classes.tolist())}
+        pos = np.array([index.get(v, -1) for v in y_s.tolist()], dtype=np.int64)
+        if (pos < 0).any():
+            bad = list(dict.fromkeys(y_s[pos < 0].tolist()))[:5]
             raise ValueError(
                 f"{owner}: source rows hold labels {bad!r} that are not the source head's "
-                f"(source_classes {source_classes!r}); source labels live in the source task's label space."
+                f"(source_classes {source_classes.tolist()!r}); source labels live in the source "
+                "task's label space."
             )
         rows_t, rows_s = np.flatnonzero(target), np.flatnonzero(source)
         picked = np.arange(rows_s.size)  # positions among the source rows
