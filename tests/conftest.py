@@ -81,6 +81,7 @@ from skdomain.transfer import (
     NetFeatures,
     ProgressiveNetClassifier,
     ProgressiveNetRegressor,
+    SelectiveJointFineTuningClassifier,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -440,6 +441,14 @@ ESTIMATORS = {
     ),
     ProgressiveNetClassifier: _transfer_entry(
         CLASSIFIER_WIDTHS,
+        dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
+    ),
+    # fit(X, y) without sample_domain is fine-tuning without source (every row a target row):
+    # the checks and the transfer contract run on that; the joint fit (sample_domain, source
+    # labels, the selection) is tested in tests/transfer/test_selective.py. No partial_fit (one fit
+    # sets the selection), so that check has nothing to fail on at any width.
+    SelectiveJointFineTuningClassifier: _transfer_entry(
+        {k: w for k, w in CLASSIFIER_WIDTHS.items() if k != "check_estimators_partial_fit_n_features"},
         dict(pretrained=pretrained_net(), max_epochs=30, lr=1e-2, batch_size=32, random_state=0),
     ),
     FineTuningRegressor: _transfer_entry(

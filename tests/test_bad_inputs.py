@@ -76,6 +76,7 @@ from skdomain.metrics import (
     proxy_a_distance,
 )
 from skdomain.model_selection import thread_limits_env
+from skdomain.transfer import select_source_neighbors
 from skdomain.utils import check_domains, labeled_mask
 
 from .conftest import ESTIMATORS
@@ -893,6 +894,27 @@ FUNCTION_CASES = [
     FnCase(
         "thread-limits-float", lambda: thread_limits_env(1.5), ValueError, "n_threads", ("thread_limits_env",)
     ),
+    # the selection of selective joint fine-tuning
+    *[
+        FnCase(f"select-neighbors-{name}", call, error, match, ("select_source_neighbors",))
+        for name, call, error, match in [
+            ("zero-k", lambda: select_source_neighbors(A, B, n_neighbors=0), ValueError, "n_neighbors"),
+            ("float-k", lambda: select_source_neighbors(A, B, n_neighbors=1.5), ValueError, "n_neighbors"),
+            ("nan-target", lambda: select_source_neighbors(A_NAN, B), ValueError, "NaN"),
+            ("nan-source", lambda: select_source_neighbors(B, A_NAN), ValueError, "NaN"),
+            ("other-width", lambda: select_source_neighbors(A, B[:, :2]), ValueError, "feature space"),
+            ("no-source", lambda: select_source_neighbors(A, B[:0]), ValueError, "0 sample"),
+            ("no-target", lambda: select_source_neighbors(A[:0], B), ValueError, "0 sample"),
+            ("bad-features", lambda: select_source_neighbors(A, B, features=3), ValueError, "features must"),
+            (
+                "features-drop-rows",
+                lambda: select_source_neighbors(A, B, features=lambda X: X[:-1]),
+                ValueError,
+                "rows",
+            ),
+            ("huge-input", lambda: _finite(select_source_neighbors(A * 1e200, B * 1e200)), None, ""),
+        ]
+    ],
 ]
 
 #: Public functions with no bad-input case here, and why.
@@ -925,6 +947,7 @@ PACKAGES = [
     "skdomain.model_selection",
     "skdomain.datasets",
     "skdomain.utils",
+    "skdomain.transfer",
 ]
 
 

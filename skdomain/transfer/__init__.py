@@ -17,6 +17,8 @@ comes in and how its layers are named: the user guide, "Network-to-network trans
 - ``DigitConvNet``: a small conv net for flat rows of square digit images.
 - ``MultiTaskNet``: one trunk, a head per task, uncertainty weighting (Kendall et al., 2018);
   ``MultiTaskMLP`` its default trunk and heads.
+- ``SelectiveJointFineTuningClassifier``: the target task trained jointly with its nearest
+  source rows (Ge & Yu, 2017); ``select_source_neighbors``, the selection alone.
 """
 
 from ._attention import AttentionTransferClassifier
@@ -27,6 +29,7 @@ from ._jacobian import JacobianMatchingClassifier
 from ._lwf import LwFClassifier
 from ._multitask import MultiTaskMLP, MultiTaskNet
 from ._progressive import ProgressiveNetClassifier, ProgressiveNetRegressor
+from ._selective import SelectiveJointFineTuningClassifier, select_source_neighbors
 
 __all__ = [
     "NetFeatures",
@@ -40,4 +43,6 @@ __all__ = [
     "JacobianMatchingClassifier",
     "MultiTaskNet",
     "MultiTaskMLP",
+    "SelectiveJointFineTuningClassifier",
+    "select_source_neighbors",
 ]

@@ -10,10 +10,12 @@ label a class) and start from a pretrained network of fixed input width. So:
   of its width (``entry.check_widths``), where it must pass;
 - the transfer contract: the caller's network untouched (parameters, buffers, mode), clone
   and pickle give the same model, predictions follow the input order, the caller's arrays
-  untouched, ``sample_domain`` refused with a message that says why;
+  untouched, ``sample_domain`` refused with a message that says why (a joint-training
+  estimator, whose fit takes source rows, tests its own contract in its module);
 - hostile inputs (the cases of ``tests/test_bad_inputs.py`` that concern these estimators).
 """
 
+import inspect
 import pickle
 import warnings
 
@@ -118,6 +120,8 @@ def test_caller_arrays_untouched(estimator):
 
 
 def test_sample_domain_is_refused(estimator):
+    if "sample_domain" in inspect.signature(estimator.fit).parameters:
+        pytest.skip("joint training: source rows come in the same fit (its own module tests that contract)")
     X, y = _data(estimator)
     sd = np.r_[np.zeros(30, dtype=int), -np.ones(30, dtype=int)]
     with pytest.raises(TypeError, match="sample_domain"):
