@@ -38,6 +38,50 @@ class _TwoHeads(nn.Module):
         return self.new_head(taken["z"]), old_out
 
 
+def two_head_parts(net, owner, role, why):
+    """Copy the pretrained network, find its head, check the net uses neither ``freeze`` nor ``lr_decay``.
+
+    Shared by the two-head nets (LwF, selective joint fine-tuning): ``role`` names the
+    pretrained head (``"old"``, ``"source"``), ``why`` says why every layer learns.
+    Returns ``(network, layers, head name, head module)``.
+    """
+    if not (isinstance(net.freeze, Integral) and net.freeze == 0) or net.lr_decay is not None:
+        raise ValueError(f"{owner} does not use freeze or lr_decay: {why}")
+    module = pretrained_module(net.pretrained, owner)
+    found = layers(module)
+    if not found:
+        raise ValueError(f"{owner}: the pretrained network has no layer with parameters.")
+    head = net.head if net.head is not None else found[-1][0]
+    old = get_layer(module, head, owner)
+    if not isinstance(old, nn.Linear):
+        raise ValueError(
+            f"{owner}: the {role} head {head!r} must be a torch.nn.Linear; it is a {type(old).__name__}."
+        )
+    return module, found, head, old
+
+
+def set_two_heads(net, module, found, head):
+    """Put a new head beside the pretrained one (``module_``) and reset the fine-tuning bookkeeping."""
+    net.module_ = _TwoHeads(module, head, net._n_outputs()).to(net.device)
+    net.head_ = head
+    net.layers_ = [n for n, _ in found if n != head]
+    net.frozen_layers_ = []
+    net._eval_modules = []
+    net._depth = {}
+
+
+def head_classes(pretrained, given, n_out, owner, name, role):
+    """Return the pretrained head's labels: ``given``, a fitted skorch net's ``classes_``, or 0..n-1."""
+    if given is not None:
+        classes = np.asarray(given)
+    else:
+        classes = getattr(_unwrap(pretrained), "classes_", None)
+        classes = np.arange(n_out) if classes is None else np.asarray(classes)
+    if n_out is not None and classes.shape != (n_out,):
+        raise ValueError(f"{owner}: {name} has {classes.size} labels; the {role} head has {n_out} outputs.")
+    return classes
+
+
 class LwFClassifier(ClassifierMixin, _FineTuningNet):
     r"""Learning without Forgetting: learn a new task, keep the old task's responses (a skorch net).
 
@@ -183,38 +227,15 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
             The net, with ``module_``, ``head_`` and ``old_classes_``.
         """
         owner = type(self).__name__
-        if not (isinstance(self.freeze, Integral) and self.freeze == 0) or self.lr_decay is not None:
-            raise ValueError(
-                f"{owner} does not use freeze or lr_decay: the warm-up trains the new head alone, "
-                "then every layer learns (lambda_old keeps the old task)."
-            )
-        net = pretrained_module(self.pretrained, owner)
-        found = layers(net)
-        if not found:
-            raise ValueError(f"{owner}: the pretrained network has no layer with parameters.")
-        head = self.head if self.head is not None else found[-1][0]
-        old = get_layer(net, head, owner)
-        if not isinstance(old, nn.Linear):
-            raise ValueError(
-                f"{owner}: the old head {head!r} must be a torch.nn.Linear; it is a {type(old).__name__}."
-            )
-        n_old = old.out_features
-        if self.old_classes is not None:
-            old_classes = np.asarray(self.old_classes)
-        else:
-            old_classes = getattr(_unwrap(self.pretrained), "classes_", None)
-            old_classes = np.arange(n_old) if old_classes is None else np.asarray(old_classes)
-        if old_classes.shape != (n_old,):
-            raise ValueError(
-                f"{owner}: old_classes has {old_classes.size} labels; the old head has {n_old} outputs."
-            )
-        self.module_ = _TwoHeads(net, head, self._n_outputs()).to(self.device)
-        self.head_ = head
-        self.layers_ = [n for n, _ in found if n != head]
-        self.frozen_layers_ = []
+        why = (
+            "the warm-up trains the new head alone, then every layer learns (lambda_old keeps the old task)."
+        )
+        module, found, head, old = two_head_parts(self, owner, "old", why)
+        old_classes = head_classes(
+            self.pretrained, self.old_classes, old.out_features, owner, "old_classes", "old"
+        )
+        set_two_heads(self, module, found, head)
         self.old_classes_ = old_classes
-        self._eval_modules = []
-        self._depth = {}
         return self
 
     # ------------------------------------------------------------------ data and training

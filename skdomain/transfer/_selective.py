@@ -17,8 +17,8 @@ from torch import nn
 
 from ._features import NetFeatures, check_pretrained_width
 from ._finetune import FineTuningClassifier, _FineTuningNet
-from ._lwf import _TwoHeads
-from ._pretrained import _unwrap, get_layer, layers, pretrained_module
+from ._lwf import head_classes, set_two_heads, two_head_parts
+from ._pretrained import get_layer, layers, pretrained_module
 
 __all__ = ["select_source_neighbors", "SelectiveJointFineTuningClassifier"]
 
@@ -285,24 +285,8 @@ class SelectiveJointFineTuningClassifier(ClassifierMixin, _FineTuningNet):
             The net, with ``module_``, ``head_`` and ``source_classes_``.
         """
         owner = type(self).__name__
-        if not (isinstance(self.freeze, Integral) and self.freeze == 0) or self.lr_decay is not None:
-            raise ValueError(f"{owner} does not use freeze or lr_decay: every layer learns on both tasks.")
-        net = pretrained_module(self.pretrained, owner)
-        found = layers(net)
-        if not found:
-            raise ValueError(f"{owner}: the pretrained network has no layer with parameters.")
-        head = self.head if self.head is not None else found[-1][0]
-        old = get_layer(net, head, owner)
-        if not isinstance(old, nn.Linear):
-            raise ValueError(
-                f"{owner}: the source head {head!r} must be a torch.nn.Linear; it is a {type(old).__name__}."
-            )
-        self.module_ = _TwoHeads(net, head, self._n_outputs()).to(self.device)
-        self.head_ = head
-        self.layers_ = [n for n, _ in found if n != head]
-        self.frozen_layers_ = []
-        self._eval_modules = []
-        self._depth = {}
+        module, found, head, _ = two_head_parts(self, owner, "source", "every layer learns on both tasks.")
+        set_two_heads(self, module, found, head)
         return self
 
     # ------------------------------------------------------------------ data
@@ -315,15 +299,9 @@ class SelectiveJointFineTuningClassifier(ClassifierMixin, _FineTuningNet):
             raise ValueError(f"{owner}: the pretrained network has no layer with parameters.")
         old = get_layer(probe, head, owner)
         n_source = getattr(old, "out_features", None)
-        if self.source_classes is not None:
-            classes = np.asarray(self.source_classes)
-        else:
-            classes = getattr(_unwrap(self.pretrained), "classes_", None)
-            classes = np.arange(n_source) if classes is None else np.asarray(classes)
-        if n_source is not None and classes.shape != (n_source,):
-            raise ValueError(
-                f"{owner}: source_classes has {classes.size} labels; the source head has {n_source} outputs."
-            )
+        classes = head_classes(
+            self.pretrained, self.source_classes, n_source, owner, "source_classes", "source"
+        )
         return probe, classes
 
     def _split(self, X, y, sample_domain, owner):
