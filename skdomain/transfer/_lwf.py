@@ -212,11 +212,8 @@ class LwFClassifier(ClassifierMixin, _FineTuningNet):
             ("train_loss_old", PassthroughScoring(name="train_loss_old", on_train=True)),
         ]
 
-    def _n_outputs(self):
-        return len(self.classes_)
-
-    def _get_predict_nonlinearity(self):
-        return lambda z: torch.softmax(z, dim=1)
+    _n_outputs = FineTuningClassifier._n_outputs
+    _get_predict_nonlinearity = FineTuningClassifier._get_predict_nonlinearity
 
     def initialize_module(self):
         """Copy the pretrained network and put a new head beside the old one.

@@ -270,11 +270,8 @@ class SelectiveJointFineTuningClassifier(ClassifierMixin, _FineTuningNet):
             ("train_loss_source", PassthroughScoring(name="train_loss_source", on_train=True)),
         ]
 
-    def _n_outputs(self):
-        return len(self.classes_)
-
-    def _get_predict_nonlinearity(self):
-        return lambda z: torch.softmax(z, dim=1)
+    _n_outputs = FineTuningClassifier._n_outputs
+    _get_predict_nonlinearity = FineTuningClassifier._get_predict_nonlinearity
 
     def initialize_module(self):
         """Copy the pretrained network and put a target head beside the source head.
